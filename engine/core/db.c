@@ -1,0 +1,132 @@
+/* db.c: opening berth.db and migrating its schema (see db.h).
+ *
+ * Migrations are append-only: never edit one that has shipped, add a new one
+ * at the end.  Each runs once, in order, inside the same transaction that
+ * bumps user_version, so a crash mid-migration leaves the old schema intact
+ * and a concurrent CLI that loses the race simply finds the work done.
+ */
+#include "db.h"
+#include "util.h"
+#include "cleanup.h"
+
+#include <stddef.h>
+
+static const char *const migrations[] = {
+	/* 1: engine identity (docker info's ID) and free-form settings. */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int db_schema_version(void)
+{
+	return N_MIGRATIONS;
+}
+
+int db_exec(sqlite3 *db, const char *sql, berr_t *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		berr_make(err, 0, "database: %s", msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, berr_t *err)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK)
+		return berr_make(err, 0, "database: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+int db_begin(sqlite3 *db, berr_t *err)
+{
+	return db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int db_commit(sqlite3 *db, berr_t *err)
+{
+	return db_exec(db, "COMMIT", err);
+}
+
+void db_rollback(sqlite3 *db)
+{
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int user_version(sqlite3 *db, int *out, berr_t *err)
+{
+	cleanup_stmt sqlite3_stmt *st = NULL;
+	if (db_prepare(db, "PRAGMA user_version", &st, err) < 0)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return berr_make(err, 0, "database: %s", sqlite3_errmsg(db));
+	*out = sqlite3_column_int(st, 0);
+	return 0;
+}
+
+static int migrate(sqlite3 *db, berr_t *err)
+{
+	cleanup_free char *bump = NULL;
+	int version;
+
+	/* Cheap check first: the common case is an up-to-date schema, and
+	 * taking the write lock on every CLI call would serialise readers. */
+	if (user_version(db, &version, err) < 0)
+		return -1;
+	if (version == N_MIGRATIONS)
+		return 0;
+	if (db_begin(db, err) < 0)
+		return -1;
+	if (user_version(db, &version, err) < 0)
+		goto fail;
+	if (version > N_MIGRATIONS) {
+		berr_make(err, 0, "database schema version %d is newer than this berth (%d): upgrade berth",
+			  version, N_MIGRATIONS);
+		goto fail;
+	}
+	for (int i = version; i < N_MIGRATIONS; i++) {
+		if (db_exec(db, migrations[i], err) < 0) {
+			berr_wrap(err, "migration %d", i + 1);
+			goto fail;
+		}
+	}
+	bump = xasprintf("PRAGMA user_version = %d", N_MIGRATIONS);
+	if (db_exec(db, bump, err) < 0 || db_commit(db, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int db_open(const char *path, sqlite3 **out, berr_t *err)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		berr_make(err, 0, "cannot open database %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	/* The busy timeout must come first: switching to WAL itself needs a
+	 * lock that a concurrent CLI may hold. */
+	sqlite3_busy_timeout(db, 30000);
+	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err) < 0 ||
+	    migrate(db, err) < 0) {
+		berr_wrap(err, "%s", path);
+		sqlite3_close(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}
+
+void db_close(sqlite3 *db)
+{
+	if (db)
+		sqlite3_close(db);
+}

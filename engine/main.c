@@ -1,0 +1,70 @@
+/* main.c: berth's command table and global options, nothing else.
+ *
+ * Like git's builtin table: each entry names a command and the function in
+ * engine/cmd/ that parses its arguments and calls the core.  Management
+ * commands (`berth container ls`) have a table of their own; docker's
+ * top-level shortcuts (`berth ps`) point at the same functions.
+ */
+#define _GNU_SOURCE
+#include "cmd/commands.h"
+#include "core/cleanup.h"
+#include "core/version.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct command system_cmds[] = {
+	{"info", cmd_info, NULL, "Display system-wide information", NULL, false},
+	{NULL, NULL, NULL, NULL, NULL, false},
+};
+
+static const struct command commands[] = {
+	{"info", cmd_info, NULL, "Display system-wide information", "common", false},
+	{"version", cmd_version, NULL, "Show the berth version information", "common", false},
+	{"system", NULL, system_cmds, "Manage berth", "management", false},
+	{"lab", cmd_lab, NULL, "Open the course tool (berth-lab): lessons, exercises, grading", "management", false},
+	{NULL, NULL, NULL, NULL, NULL, false},
+};
+
+int main(int argc, char **argv)
+{
+	cleanup_berr berr_t err = NULL;
+	struct berth b;
+	const char *root = NULL;
+	int i, status;
+
+	/* Global options come before the command, as docker's do. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--root") == 0 && i + 1 < argc) {
+			root = argv[++i];
+		} else if (strncmp(a, "--root=", 7) == 0) {
+			root = a + 7;
+		} else if (strcmp(a, "-D") == 0 || strcmp(a, "--debug") == 0) {
+			setenv("BERTH_DEBUG", "1", 1);
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0) {
+			printf("berth version %s, build %s\n", BERTH_VERSION, BERTH_GIT_COMMIT);
+			return 0;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			break;
+		} else if (strcmp(a, "--root") == 0) {
+			fprintf(stderr, "flag needs an argument: --root\nSee 'berth --help'.\n");
+			return BERTH_EXIT_ERROR;
+		} else {
+			fprintf(stderr, "unknown flag: %s\nSee 'berth --help'.\n", a);
+			return BERTH_EXIT_ERROR;
+		}
+	}
+	if (berth_init(&b, root, &err) < 0)
+		return berr_report(&err, "berth");
+	b.self = argv[0];
+	b.debug = getenv("BERTH_DEBUG") != NULL;
+	cli_set_path("berth");
+	status = cli_dispatch(commands, "berth", &b, argc - i, argv + i, &err);
+	if (status < 0)
+		status = berr_report(&err, NULL);
+	berth_fini(&b);
+	fflush(stdout);
+	return status;
+}
