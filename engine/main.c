@@ -19,7 +19,18 @@ static const struct command system_cmds[] = {
 	{NULL, NULL, NULL, NULL, NULL, false},
 };
 
+static const struct command container_cmds[] = {
+	{"create", cmd_create, NULL, "Create a new container", NULL, false},
+	{"run", cmd_run, NULL, "Create and run a new container from an image", NULL, false},
+	{"start", cmd_start, NULL, "Start one or more stopped containers", NULL, false},
+	{NULL, NULL, NULL, NULL, NULL, false},
+};
+
 static const struct command commands[] = {
+	{"run", cmd_run, NULL, "Create and run a new container from an image", "common", false},
+	{"create", cmd_create, NULL, "Create a new container", NULL, false},
+	{"start", cmd_start, NULL, "Start one or more stopped containers", NULL, false},
+	{"container", NULL, container_cmds, "Manage containers", "management", false},
 	{"info", cmd_info, NULL, "Display system-wide information", "common", false},
 	{"version", cmd_version, NULL, "Show the berth version information", "common", false},
 	{"system", NULL, system_cmds, "Manage berth", "management", false},

@@ -11,4 +11,9 @@ int cmd_info(struct berth *b, int argc, char **argv, berr_t *err);
 /* lab.c */
 int cmd_lab(struct berth *b, int argc, char **argv, berr_t *err);
 
+/* run.c */
+int cmd_run(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_create(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_start(struct berth *b, int argc, char **argv, berr_t *err);
+
 #endif
