@@ -8,7 +8,14 @@
 #include "util.h"
 #include "cleanup.h"
 
+#include "layer.h"
+
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,7 +304,7 @@ int image_get(struct berth *b, const char *id, struct image **out, berr_t *err)
 	img->size = sqlite3_column_int64(st, 1);
 	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
 		img->parent = xstrdup((const char *)sqlite3_column_text(st, 2));
-	img->repo_tags = query_strings(db, "SELECT name FROM tags WHERE image_id = ? ORDER BY added, name", id, true);
+	img->repo_tags = query_strings(db, "SELECT name FROM tags WHERE image_id = ? ORDER BY name", id, true);
 	img->repo_digests = query_strings(db, "SELECT name FROM repo_digests WHERE image_id = ? ORDER BY name", id, true);
 	*out = img;
 	return 0;
@@ -345,14 +352,17 @@ static char *lookup_one(sqlite3 *db, const char *sql, const char *param)
 	return xstrdup((const char *)sqlite3_column_text(st, 0));
 }
 
-int image_resolve_id(struct berth *b, const char *s, char **id_out, berr_t *err)
+int image_resolve(struct berth *b, const char *s, char **id_out, char **matched, berr_t *err)
 {
 	sqlite3 *db;
 	struct ref r;
 	cleanup_free char *shown = NULL;
+	cleanup_free char *key = NULL;
 	char *id = NULL;
 	int rc;
 
+	if (matched)
+		*matched = NULL;
 	if (berth_db(b, &db, err) < 0)
 		return -1;
 	/* ParseAnyReference: a 64-hex string or a digest is an id. */
@@ -377,19 +387,20 @@ int image_resolve_id(struct berth *b, const char *s, char **id_out, berr_t *err)
 	}
 	if (r.digest) {
 		cleanup_free char *name = ref_name(&r);
-		cleanup_free char *key = xasprintf("%s@%s", name, r.digest);
+		key = xasprintf("%s@%s", name, r.digest);
 		id = lookup_one(db, "SELECT image_id FROM repo_digests WHERE name = ?", key);
 	} else {
-		r.tag = r.tag ? r.tag : xstrdup(REF_DEFAULT_TAG);
-		cleanup_free char *key = ref_string(&r);
+		if (!r.tag)
+			r.tag = xstrdup(REF_DEFAULT_TAG);
+		key = ref_string(&r);
 		id = lookup_one(db, "SELECT image_id FROM tags WHERE name = ?", key);
 	}
-	if (!r.tag && !r.digest)
-		r.tag = xstrdup(REF_DEFAULT_TAG);
 	shown = ref_familiar(&r);
 	ref_free(&r);
 	if (id) {
 		*id_out = id;
+		if (matched)
+			*matched = steal_pointer(&key);
 		return 0;
 	}
 	rc = find_by_prefix(db, s, &id, err);
@@ -400,6 +411,11 @@ int image_resolve_id(struct berth *b, const char *s, char **id_out, berr_t *err)
 		return 0;
 	}
 	return berr_make(err, 0, "No such image: %s", shown);
+}
+
+int image_resolve_id(struct berth *b, const char *s, char **id_out, berr_t *err)
+{
+	return image_resolve(b, s, id_out, NULL, err);
 }
 
 int image_find(struct berth *b, const char *ref_or_id, struct image **out, berr_t *err)
@@ -514,7 +530,7 @@ int image_list(struct berth *b, struct image_summary **out, size_t *n_out, berr_
 	st = NULL;
 
 	/* Names, in one pass each, attached by binary search on the id. */
-	static const char *const name_sql[2] = {"SELECT image_id, name FROM tags ORDER BY added, name",
+	static const char *const name_sql[2] = {"SELECT image_id, name FROM tags ORDER BY name",
 						"SELECT image_id, name FROM repo_digests ORDER BY name"};
 	for (int k = 0; k < 2; k++) {
 		if (db_prepare(db, name_sql[k], &st, err) < 0)
@@ -614,4 +630,377 @@ const char *image_short_id(const char *id, char buf[13])
 {
 	snprintf(buf, 13, "%s", digest_hex(id));
 	return buf;
+}
+
+int image_lock(struct berth *b, bool exclusive, int *fd, berr_t *err)
+{
+	cleanup_free char *path = berth_path(b, "images.lock");
+	int f;
+
+	if (mkdir_p(b->root, 0700, err) < 0)
+		return -1;
+	f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (f < 0)
+		return berr_make(err, errno, "cannot open %s", path);
+	while (flock(f, exclusive ? LOCK_EX : LOCK_SH) < 0) {
+		if (errno == EINTR)
+			continue;
+		int e = errno;
+		close(f);
+		return berr_make(err, e, "cannot lock %s", path);
+	}
+	*fd = f;
+	return 0;
+}
+
+static int step_done(sqlite3 *db, sqlite3_stmt *st, berr_t *err)
+{
+	int r = sqlite3_step(st);
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		return berr_make(err, 0, "database: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+int image_insert(sqlite3 *db, const char *id, const char *config, size_t config_len,
+		 const struct image_layer_desc *layers, size_t n, const char *parent, const char *manifest,
+		 berr_t *err)
+{
+	cleanup_stmt sqlite3_stmt *li = NULL;
+	cleanup_stmt sqlite3_stmt *ii = NULL;
+	cleanup_stmt sqlite3_stmt *il = NULL;
+	json_t *cfg;
+	json_error_t jerr;
+	long long size = 0, created = 0;
+
+	cfg = json_loadb(config, config_len, 0, &jerr);
+	if (cfg) {
+		created = parse_rfc3339(json_string_value(json_object_get(cfg, "created")));
+		json_decref(cfg);
+	}
+	if (db_prepare(db, "INSERT OR IGNORE INTO layers(chain_id, diff_id, parent, size) VALUES (?, ?, ?, ?)", &li,
+		       err) < 0 ||
+	    db_prepare(db,
+		       "INSERT OR IGNORE INTO image_layers(image_id, idx, chain_id, blob, media_type, blob_size) "
+		       "VALUES (?, ?, ?, ?, ?, ?)",
+		       &il, err) < 0 ||
+	    db_prepare(db,
+		       "INSERT OR IGNORE INTO images(id, config, created, size, parent, manifest, added) "
+		       "VALUES (?, ?, ?, ?, ?, ?, ?)",
+		       &ii, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		size += layers[i].size;
+	sqlite3_bind_text(ii, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ii, 2, config, (int)config_len, SQLITE_STATIC);
+	sqlite3_bind_int64(ii, 3, created);
+	sqlite3_bind_int64(ii, 4, size);
+	if (parent)
+		sqlite3_bind_text(ii, 5, parent, -1, SQLITE_STATIC);
+	if (manifest)
+		sqlite3_bind_text(ii, 6, manifest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ii, 7, now_ns());
+	if (step_done(db, ii, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(li);
+		sqlite3_bind_text(li, 1, layers[i].chain_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(li, 2, layers[i].diff_id, -1, SQLITE_STATIC);
+		if (i > 0)
+			sqlite3_bind_text(li, 3, layers[i - 1].chain_id, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(li, 3);
+		sqlite3_bind_int64(li, 4, layers[i].size);
+		if (step_done(db, li, err) < 0)
+			return -1;
+		sqlite3_reset(il);
+		sqlite3_bind_text(il, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(il, 2, (long long)i);
+		sqlite3_bind_text(il, 3, layers[i].chain_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(il, 4, layers[i].blob, -1, SQLITE_STATIC);
+		sqlite3_bind_text(il, 5, layers[i].media_type, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(il, 6, layers[i].blob_size);
+		if (step_done(db, il, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int image_set_tag(sqlite3 *db, const char *canonical, const char *id, char **old_id, berr_t *err)
+{
+	cleanup_stmt sqlite3_stmt *st = NULL;
+	char *old = lookup_one(db, "SELECT image_id FROM tags WHERE name = ?", canonical);
+
+	if (old && strcmp(old, id) == 0) {
+		free(old);
+		old = NULL;
+		if (old_id)
+			*old_id = NULL;
+		return 0;
+	}
+	if (db_prepare(db, "INSERT OR REPLACE INTO tags(name, image_id, added) VALUES (?, ?, ?)", &st, err) < 0) {
+		free(old);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, canonical, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now_ns());
+	if (step_done(db, st, err) < 0) {
+		free(old);
+		return -1;
+	}
+	if (old_id)
+		*old_id = old;
+	else
+		free(old);
+	return 0;
+}
+
+static long count_where(sqlite3 *db, const char *sql, const char *param)
+{
+	cleanup_stmt sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+}
+
+/* Is a blob still named by any image (config, manifest, layer)? */
+static bool blob_referenced(sqlite3 *db, const char *digest)
+{
+	return count_where(db,
+			   "SELECT (SELECT count(*) FROM images WHERE id = ?1 OR manifest = ?1) + "
+			   "(SELECT count(*) FROM image_layers WHERE blob = ?1)",
+			   digest) > 0;
+}
+
+int image_delete(struct berth *b, const char *id, image_emit_fn emit, void *ctx, long long *reclaimed, berr_t *err)
+{
+	cleanup_stmt sqlite3_stmt *st = NULL;
+	cleanup_strv char **chains = NULL;
+	cleanup_strv char **blobs = NULL;
+	size_t nchains = 0, nblobs = 0;
+	cleanup_free char *manifest = NULL;
+	sqlite3 *db;
+	long long freed = 0;
+
+	if (berth_db(b, &db, err) < 0)
+		return -1;
+	chains = xcalloc(1, sizeof(char *));
+	blobs = xcalloc(1, sizeof(char *));
+	if (db_prepare(db, "SELECT chain_id, blob FROM image_layers WHERE image_id = ? ORDER BY idx DESC", &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		strv_push(&chains, &nchains, (const char *)sqlite3_column_text(st, 0));
+		strv_push(&blobs, &nblobs, (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	manifest = lookup_one(db, "SELECT manifest FROM images WHERE id = ?", id);
+	/* What goes with it: the layers only it uses. */
+	freed = count_where(db,
+			    "SELECT coalesce(sum(size), 0) FROM layers WHERE chain_id IN "
+			    "(SELECT chain_id FROM image_layers WHERE image_id = ?1) AND chain_id NOT IN "
+			    "(SELECT chain_id FROM image_layers WHERE image_id != ?1)",
+			    id);
+	strv_push(&blobs, &nblobs, id);
+	if (manifest)
+		strv_push(&blobs, &nblobs, manifest);
+
+	if (db_begin(db, err) < 0)
+		return -1;
+	if (db_prepare(db, "DELETE FROM images WHERE id = ?", &st, err) < 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (step_done(db, st, err) < 0)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	/* Layers no image uses any more: rows go now, directories after the
+	 * commit (a crash in between leaves orphans for system check). */
+	if (db_exec(db, "DELETE FROM layers WHERE chain_id NOT IN (SELECT chain_id FROM image_layers)", err) < 0)
+		goto fail;
+	if (db_commit(db, err) < 0)
+		goto fail;
+	if (emit)
+		emit(ctx, "Deleted", id);
+	for (size_t i = 0; i < nchains; i++) {
+		if (count_where(db, "SELECT count(*) FROM layers WHERE chain_id = ?", chains[i]) > 0)
+			continue;
+		if (!layer_exists(b, chains[i]))
+			continue;
+		if (layer_remove(b, chains[i], err) < 0)
+			return -1;
+		if (emit)
+			emit(ctx, "Deleted", chains[i]);
+	}
+	for (size_t i = 0; i < nblobs; i++) {
+		if (blob_referenced(db, blobs[i]))
+			continue;
+		if (store_remove(b, blobs[i], err) < 0)
+			return -1;
+	}
+	if (reclaimed)
+		*reclaimed += freed;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+static void untag(sqlite3 *db, const char *name)
+{
+	cleanup_stmt sqlite3_stmt *st = NULL;
+	const char *sql = strchr(name, '@') ? "DELETE FROM repo_digests WHERE name = ?" : "DELETE FROM tags WHERE name = ?";
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+}
+
+static char **image_refs(sqlite3 *db, const char *id)
+{
+	cleanup_stmt sqlite3_stmt *st = NULL;
+	char **v = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT name FROM tags WHERE image_id = ?1 UNION ALL "
+			       "SELECT name FROM repo_digests WHERE image_id = ?1 ORDER BY 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return v;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		strv_push(&v, &n, (const char *)sqlite3_column_text(st, 0));
+	return v;
+}
+
+/* The repository part of a canonical name ("docker.io/library/busybox"). */
+static char *repo_of(const char *canonical)
+{
+	cleanup_berr berr_t err = NULL;
+	struct ref r;
+	char *s;
+	if (ref_parse_canonical(canonical, &r, &err) < 0)
+		return xstrdup(canonical);
+	s = ref_name(&r);
+	ref_free(&r);
+	return s;
+}
+
+static void emit_untag(image_emit_fn emit, void *ctx, const char *canonical)
+{
+	cleanup_free char *f = ref_familiarize(canonical);
+	if (emit)
+		emit(ctx, "Untagged", f);
+}
+
+/* Delete id, then its untagged parents nobody else needs (docker's
+ * default; --no-prune keeps them). */
+static int delete_chain(struct berth *b, sqlite3 *db, const char *id, bool prune_parents, image_emit_fn emit,
+			void *ctx, berr_t *err)
+{
+	cleanup_free char *cur = xstrdup(id);
+	while (cur) {
+		cleanup_free char *parent = lookup_one(db, "SELECT parent FROM images WHERE id = ?", cur);
+		if (image_delete(b, cur, emit, ctx, NULL, err) < 0)
+			return -1;
+		free(cur);
+		cur = NULL;
+		if (!prune_parents || !parent)
+			break;
+		if (count_where(db, "SELECT count(*) FROM images WHERE id = ?", parent) == 0 ||
+		    count_where(db, "SELECT count(*) FROM tags WHERE image_id = ?", parent) > 0 ||
+		    count_where(db, "SELECT count(*) FROM repo_digests WHERE image_id = ?", parent) > 0 ||
+		    count_where(db, "SELECT count(*) FROM images WHERE parent = ?", parent) > 0)
+			break;
+		cleanup_free char *user = image_used_by_container(b, parent, false);
+		if (user)
+			break;
+		cur = steal_pointer(&parent);
+	}
+	return 0;
+}
+
+int image_remove(struct berth *b, const char *arg, bool force, bool prune_parents, image_emit_fn emit, void *ctx,
+		 berr_t *err)
+{
+	cleanup_free char *id = NULL;
+	cleanup_free char *matched = NULL;
+	cleanup_free char *running = NULL;
+	cleanup_free char *stopped = NULL;
+	cleanup_strv char **refs = NULL;
+	cleanup_close int lock = -1;
+	sqlite3 *db;
+	char sid[13], cid[13];
+	size_t nrefs;
+
+	if (image_lock(b, true, &lock, err) < 0)
+		return -1;
+	if (image_resolve(b, arg, &id, &matched, err) < 0)
+		return -1;
+	if (berth_db(b, &db, err) < 0)
+		return -1;
+	image_short_id(id, sid);
+	refs = image_refs(db, id);
+	nrefs = strv_len(refs);
+	running = image_used_by_container(b, id, true);
+	stopped = running ? NULL : image_used_by_container(b, id, false);
+
+	if (matched) {
+		/* By name: untag; the image goes too when that was its last name. */
+		if (nrefs <= 1 && !force && (running || stopped)) {
+			snprintf(cid, sizeof(cid), "%s", running ? running : stopped);
+			return berr_make_status(err, 1, 0,
+						"conflict: unable to remove repository reference \"%s\" (must force) - "
+						"container %s is using its referenced image %s",
+						arg, cid, sid);
+		}
+		untag(db, matched);
+		emit_untag(emit, ctx, matched);
+		if (nrefs > 1)
+			return 0;
+		if (running || stopped)
+			return 0; /* kept, dangling, while a container uses it */
+		if (count_where(db, "SELECT count(*) FROM images WHERE parent = ?", id) > 0)
+			return 0;
+		return delete_chain(b, db, id, prune_parents, emit, ctx, err);
+	}
+
+	/* By id. */
+	if (running) {
+		snprintf(cid, sizeof(cid), "%s", running);
+		return berr_make_status(err, 1, 0,
+					"conflict: unable to delete %s (cannot be forced) - image is being used by running "
+					"container %s",
+					sid, cid);
+	}
+	if (stopped && !force) {
+		snprintf(cid, sizeof(cid), "%s", stopped);
+		return berr_make_status(err, 1, 0,
+					"conflict: unable to delete %s (must be forced) - image is being used by stopped "
+					"container %s",
+					sid, cid);
+	}
+	if (nrefs > 1 && !force) {
+		cleanup_free char *first = repo_of(refs[0]);
+		for (size_t i = 1; i < nrefs; i++) {
+			cleanup_free char *other = repo_of(refs[i]);
+			if (strcmp(first, other) != 0)
+				return berr_make_status(err, 1, 0,
+							"conflict: unable to delete %s (must be forced) - image is "
+							"referenced in multiple repositories",
+							sid);
+		}
+	}
+	if (count_where(db, "SELECT count(*) FROM images WHERE parent = ?", id) > 0)
+		return berr_make_status(err, 1, 0,
+					"conflict: unable to delete %s (cannot be forced) - image has dependent child images",
+					sid);
+	for (size_t i = 0; i < nrefs; i++) {
+		untag(db, refs[i]);
+		emit_untag(emit, ctx, refs[i]);
+	}
+	if (stopped)
+		return 0; /* forced: untagged, kept while the container needs its layers */
+	return delete_chain(b, db, id, prune_parents, emit, ctx, err);
 }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include "err.h"
 #include "root.h"
+#include <sqlite3.h>
 
 /* The parts of an image config ("config" object of the OCI image config)
  * that running a container needs.  String arrays are NULL-terminated.
@@ -95,6 +96,63 @@ char *image_used_by_container(struct berth *b, const char *image_id, bool runnin
  * the default tag applied; moves the tag if it pointed elsewhere. */
 int image_tag(struct berth *b, const char *image_id, const char *name, berr_t *err);
 
+/* One flock on <root>/images.lock: writers of new images (load, import,
+ * build) hold it shared for their whole run, so they run in parallel;
+ * whatever deletes layers or blobs (rmi, prune, system check) holds it
+ * exclusive, so it never removes a layer a half-finished load is about to
+ * point at.  *fd is closed to release it. */
+int image_lock(struct berth *b, bool exclusive, int *fd, berr_t *err);
+
+/* A layer of an image being added. */
+struct image_layer_desc {
+	char chain_id[72], diff_id[72], blob[72];
+	const char *media_type;
+	long long blob_size;    /* bytes of the blob */
+	long long size;         /* bytes of its files, unpacked */
+};
+
+/* Record an image (its config, blob already in the store) and its layers
+ * (directories already in place), inside a transaction the caller opened.
+ * Adding an image that exists already changes nothing. */
+int image_insert(sqlite3 *db, const char *id, const char *config, size_t config_len,
+		 const struct image_layer_desc *layers, size_t n, const char *parent, const char *manifest,
+		 berr_t *err);
+
+/* Point the canonical name at id, inside the caller's transaction.  When
+ * the name pointed at another image, *old_id (if non-NULL) gets its id. */
+int image_set_tag(sqlite3 *db, const char *canonical, const char *id, char **old_id, berr_t *err);
+
+/* Like image_resolve_id, and tell whether s named a tag or digest
+ * (*matched: the canonical name, caller frees) rather than an id. */
+int image_resolve(struct berth *b, const char *s, char **id_out, char **matched, berr_t *err);
+
+/* docker rmi for one argument.  emit() receives ("Untagged", "busybox:latest")
+ * and ("Deleted", "sha256:...") as they happen.  Errors are docker's
+ * conflict messages. */
+typedef void (*image_emit_fn)(void *ctx, const char *what, const char *name);
+int image_remove(struct berth *b, const char *arg, bool force, bool prune_parents, image_emit_fn emit, void *ctx,
+		 berr_t *err);
+
+/* Delete one image record and whatever it alone used (layers, blobs),
+ * reporting "Deleted" for the image and each layer.  The caller holds
+ * the exclusive lock; the image must have no tags left. */
+int image_delete(struct berth *b, const char *id, image_emit_fn emit, void *ctx, long long *reclaimed, berr_t *err);
+
+/* docker image prune: dangling images (no tags, no digests), or with
+ * `all` every image no container uses; never one with child images left.
+ * emit gets ("untagged", name) and ("deleted", id); *reclaimed the bytes
+ * of the layers removed (prune.c). */
+int image_prune(struct berth *b, bool all, image_emit_fn emit, void *ctx, long long *reclaimed, berr_t *err);
+
+/* Totals for `system df` (prune.c). */
+struct image_usage {
+	long images, active;       /* active: used by a container */
+	long long size;            /* every layer, shared ones once */
+	long long reclaimable;     /* layers no active image uses */
+	long containers, volumes;  /* rows, when those tables exist */
+};
+int image_usage(struct berth *b, struct image_usage *u, berr_t *err);
+
 /* Filled by image_list(): one row per image (or per tag, see the command). */
 struct image_summary {
 	char *id;
@@ -108,6 +166,25 @@ struct image_summary {
 };
 int image_list(struct berth *b, struct image_summary **out, size_t *n, berr_t *err);
 void image_summaries_free(struct image_summary *s, size_t n);
+
+/* `docker image inspect`'s object for one image (image_json.c): Id,
+ * RepoTags, RepoDigests, Parent, Comment, Created, Author, Config (every
+ * field docker prints, in its order), Architecture, Os, Size,
+ * GraphDriver (the layer directories), RootFS, Metadata. */
+json_t *image_inspect_json(struct berth *b, const struct image *img);
+
+/* The history of an image as docker shows it, newest first. */
+struct image_history_row {
+	char *id;            /* "sha256:..." or "<missing>" */
+	long long created;   /* seconds */
+	char *created_by;
+	long long size;
+	char *comment;
+	char **tags;         /* familiar, for the rows that are tagged images */
+};
+int image_history(struct berth *b, const struct image *img, struct image_history_row **rows, size_t *n,
+		  berr_t *err);
+void image_history_free(struct image_history_row *rows, size_t n);
 
 /* Formatting shared by images/history/inspect. */
 /* "4.26MB": docker's decimal units (go-units HumanSizeWithPrecision 3). */

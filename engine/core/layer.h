@@ -50,14 +50,15 @@ struct layer_result {
 	char diff_id[DIGEST_LEN];   /* sha256 of the uncompressed tar */
 	char blob_digest[DIGEST_LEN];/* sha256 of the bytes as read (== diff_id when uncompressed) */
 	long long blob_size;        /* bytes as read */
-	long long size;             /* sum of the sizes of its regular files (docker's layer size) */
+	long long size;             /* its files' sizes, symlinks as their target's length (docker's size) */
 	const char *media_type;     /* OCI media type for the compression found */
 	bool compressed;
 };
 
 /* Read a layer (plain, gzip, zstd, bzip2, xz) to its end from src, write
  * the bytes as received to `blob` when non-NULL (which hashes them), and
- * unpack the tar into the directory dirfd (which should be empty).
+ * unpack the tar into the directory dirfd (which should be empty; with
+ * dirfd < 0 the tar is only read through, to check it and its digests).
  * Returns 0 with *res filled, or -1 with err set ("invalid layer: ...").
  * The source is always read to its end, so digests cover every byte. */
 int layer_unpack(struct layer_source *src, struct blob_writer *blob, int dirfd, struct layer_result *res,

@@ -40,11 +40,20 @@ bool digest_is_sha256(const char *digest);
 /* The hex part of "sha256:<hex>" (a pointer into digest). */
 const char *digest_hex(const char *digest);
 
-enum { BLOB_DEFER_SYNC = 1 };
+enum {
+	BLOB_DEFER_SYNC = 1,
+	/* The caller hashes the bytes itself (layer_unpack does, once, for
+	 * both the blob and the diff id) and hands the digest over with
+	 * blob_writer_set_digest() before commit. */
+	BLOB_CALLER_HASHES = 2,
+};
 
 struct blob_writer;
 int blob_writer_open(struct berth *b, int flags, struct blob_writer **out, berr_t *err);
 int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, berr_t *err);
+void blob_writer_set_digest(struct blob_writer *w, const char *digest);
+/* The temporary file's path until published (to read it back). */
+const char *blob_writer_path(struct blob_writer *w);
 /* Finish: compare with `expected` (may be NULL), fsync unless deferred,
  * rename into place (deferred: after blob_writer_publish).  Fills digest
  * and size when non-NULL.  On a mismatch the temporary file is removed and
