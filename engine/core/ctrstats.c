@@ -93,8 +93,9 @@ int ctr_top(struct berth *b, struct container *c, char *const *ps_args, berr_t *
 		for (char *t = strtok_r(hdr, " \t", &s2); t; t = strtok_r(NULL, " \t", &s2), ncols++) {
 			if (strcmp(t, "PID") == 0)
 				pid_col = ncols;
+			if (ncols)
+				tw_puts(tw, "\t");
 			tw_puts(tw, t);
-			tw_puts(tw, "\t");
 		}
 		tw_puts(tw, "\n");
 	}
@@ -129,8 +130,9 @@ int ctr_top(struct berth *b, struct container *c, char *const *ps_args, berr_t *
 		if (!ours)
 			continue;
 		for (int i = 0; i < nf; i++) {
+			if (i)
+				tw_puts(tw, "\t");
 			tw_puts(tw, fields[i]);
-			tw_puts(tw, "\t");
 		}
 		tw_puts(tw, "\n");
 	}

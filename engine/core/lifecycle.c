@@ -98,7 +98,7 @@ static int create_files(struct berth *b, const struct container *c, berr_t *err)
  * a child in its own session removes it and exits. */
 static void remove_tree_async(char *path)
 {
-	pid_t p = fork();
+	pid_t p = runtime_fork();
 	if (p == 0) {
 		cleanup_berr berr_t e = NULL;
 		setsid();

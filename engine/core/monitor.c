@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -210,6 +211,82 @@ static void sleep_ms_interruptible(long ms)
 	sigtimedwait(&s, NULL, &ts);
 }
 
+/* A monitor lives as long as its container, one per container: it should
+ * cost little memory.  Forked from the CLI, it starts with the CLI's
+ * mappings of every library berth links (curl and its TLS stack,
+ * libarchive, ...): their relocated pages alone are 1.5 MB of resident
+ * memory.  The monitor only ever calls libc, SQLite (and libm under it)
+ * and jansson, so the pages of every other library are dropped
+ * (MADV_DONTNEED).  The mappings stay: the dynamic linker still walks
+ * those libraries' symbol tables when it binds a function lazily, and
+ * read-only pages simply fault back in from the page cache.  Their
+ * relocated data would read as unrelocated, which is why the monitor
+ * never calls into them again, never calls exit() (only _exit), and forks
+ * only with raw clone, so no atfork handler of theirs can run. */
+static void monitor_shed(void)
+{
+	static const char *const keep[] = {"libc.so", "libc-", "ld-linux", "ld-", "libsqlite3", "libjansson", "libm.so",
+					   "libm-", "libpthread", "libdl", NULL};
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 262144;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return;
+			}
+			buf = nb;
+		}
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!buf)
+		return;
+	buf[len] = '\0';
+	/* Each mapping: a header line "lo-hi perms off dev inode path", then
+	 * "Key: value kB" lines, of which Anonymous tells whether the mapping
+	 * holds pages of its own (relocations, data) or only file pages. */
+	unsigned long lo = 0, hi = 0;
+	char perms[8] = "";
+	const char *path = NULL;
+	for (char *line = buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		unsigned long a, b2;
+		if (sscanf(line, "%lx-%lx %7s", &a, &b2, perms) == 3 && strchr(line, ' ')) {
+			lo = a;
+			hi = b2;
+			path = strchr(line, '/');
+		} else if (str_has_prefix(line, "Anonymous:") && path && hi > lo) {
+			unsigned long anon = strtoul(line + 10, NULL, 10);
+			const char *base = strrchr(path, '/') + 1;
+			bool lib = strstr(path, ".so") != NULL, k = false;
+			for (size_t i = 0; keep[i]; i++)
+				k |= strncmp(base, keep[i], strlen(keep[i])) == 0;
+			/* No fault-around: touching one function must not map
+			 * the 64 KB around it. */
+			madvise((void *)lo, hi - lo, MADV_RANDOM);
+			if ((lib && !k) || anon == 0)
+				madvise((void *)lo, hi - lo, MADV_DONTNEED);
+			path = NULL;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(buf);
+	malloc_trim(0);
+}
+
 /* The monitor's life after the first start: watch, record, restart. */
 __attribute__((noreturn)) static void monitor_loop(struct runner *r, struct spawned *sp, int log_fd)
 {
@@ -348,7 +425,7 @@ int monitor_detach(struct runner *r, berr_t *err)
 			runner_reap(r);
 			_exit(1);
 		}
-		malloc_trim(0);
+		monitor_shed();
 		monitor_loop(r, &sp, log_fd);
 	}
 	close(rep[1]);

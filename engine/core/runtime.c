@@ -527,7 +527,7 @@ __attribute__((noreturn)) static void finish_and_exec(int sock, const struct pro
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 
 	if (init) {
-		pid_t child = fork();
+		pid_t child = runtime_fork();
 		if (child < 0)
 			FAIL(sock, "fork");
 		if (child == 0) {
@@ -544,7 +544,7 @@ __attribute__((noreturn)) static void finish_and_exec(int sock, const struct pro
 		/* The reaper keeps only stdio: the socket must close when the
 		 * child execs, and nothing else of ours stays in the container. */
 		syscall(SYS_close_range, 3U, ~0U, 0U);
-		init_reaper(child, p->tty);
+		init_reaper(child, p->tty, p->argv);
 	}
 	do_exec(sock, p->argv, env);
 }
@@ -704,6 +704,14 @@ static void close_cg_fds(struct cg_fds *f)
 		close(f->all[i]);
 	f->into = -1;
 	f->n = f->n_all = 0;
+}
+
+pid_t runtime_fork(void)
+{
+	struct clone_args ca;
+	memset(&ca, 0, sizeof(ca));
+	ca.exit_signal = SIGCHLD;
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 }
 
 void spawned_close(struct spawned *p)
