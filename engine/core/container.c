@@ -39,6 +39,16 @@ int cstate_parse(const char *s, enum cstate *out)
 	return -1;
 }
 
+char *container_cgroup_name(const struct container *c)
+{
+	const char *parent = json_string_value(json_object_get(c->host_config, "CgroupParent"));
+	if (!parent || !*parent)
+		parent = "berth";
+	while (*parent == '/')
+		parent++;
+	return xasprintf("%s/%s", *parent ? parent : "berth", c->id);
+}
+
 char *container_dir(const struct berth *b, const char *id)
 {
 	return xasprintf("%s/containers/%s", b->root, id);

@@ -58,6 +58,10 @@ int cstate_parse(const char *s, enum cstate *out);
 /* berth_db, tuned for many short-lived CLIs (no checkpoint on close). */
 int container_db(struct berth *b, sqlite3 **db, berr_t *err);
 
+/* The container's cgroup, relative to a hierarchy: HostConfig.CgroupParent
+ * (default "berth") + "/" + id (caller frees). */
+char *container_cgroup_name(const struct container *c);
+
 /* containers/<id> under the root (caller frees). */
 char *container_dir(const struct berth *b, const char *id);
 

@@ -113,8 +113,15 @@ static void remove_tree_async(char *path)
 	}
 }
 
-int ctr_remove_files(struct berth *b, const char *id, berr_t *err)
+int ctr_cgroup_open(const struct container *c, const struct cgroup_limits *l, struct cgroup *out, berr_t *err)
 {
+	cleanup_free char *name = container_cgroup_name(c);
+	return cgroup_open(name, l, out, err);
+}
+
+int ctr_remove_files(struct berth *b, const struct container *c, berr_t *err)
+{
+	const char *id = c->id;
 	cleanup_free char *cdir = container_dir(b, id);
 	cleanup_free char *trash_dir = berth_path(b, "trash");
 	cleanup_free char *rnd = random_hex(4);
@@ -123,7 +130,7 @@ int ctr_remove_files(struct berth *b, const char *id, berr_t *err)
 	cleanup_berr berr_t e2 = NULL;
 
 	container_set_state(b, id, CS_REMOVING, &e2);
-	if (cgroup_open(id, NULL, &cg, &e2) == 0) {
+	if (ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 		cgroup_remove(&cg, &e2);
 		cgroup_free(&cg);
 	}
@@ -184,7 +191,7 @@ static int create_with(struct berth *b, const struct create_opts *o, bool announ
 	cdir = container_dir(b, c->id);
 	if (create_files(b, c, err) < 0 || ctr_rootfs_prepare(b, img, cdir, o->rm, &rootfs, err) < 0) {
 		cleanup_berr berr_t e2 = NULL;
-		ctr_remove_files(b, c->id, &e2);
+		ctr_remove_files(b, c, &e2);
 		goto fail;
 	}
 	if (rootfs_out)
@@ -262,7 +269,7 @@ int runner_init(struct berth *b, struct container *c, struct runner *r, struct i
 
 int runner_spawn(struct runner *r, struct spawned *sp, berr_t *err)
 {
-	if (cgroup_open(r->c->id, &r->spec.limits, &r->cg, err) < 0)
+	if (ctr_cgroup_open(r->c, &r->spec.limits, &r->cg, err) < 0)
 		return -1;
 	if (cgroup_create(&r->cg, &r->spec.limits, err) < 0) {
 		cgroup_free(&r->cg);
@@ -314,7 +321,7 @@ bool restart_wanted(const struct start_spec *s, int code, int restart_count, boo
 int ctr_record_exit(struct berth *b, struct container *c, int code, bool oom, const char *error, berr_t *err)
 {
 	if (json_is_true(json_object_get(c->host_config, "AutoRemove")))
-		return ctr_remove_files(b, c->id, err);
+		return ctr_remove_files(b, c, err);
 	if (container_set_exited(b, c->id, code, oom, error, err) < 0)
 		return -1;
 	c->state = CS_EXITED;
@@ -332,7 +339,7 @@ static int start_failed(struct berth *b, struct container *c, berr_t *err)
 	cleanup_berr berr_t e2 = NULL;
 	int status = (*err)->status ? (*err)->status : 125;
 	if (json_is_true(json_object_get(c->host_config, "AutoRemove"))) {
-		ctr_remove_files(b, c->id, &e2);
+		ctr_remove_files(b, c, &e2);
 	} else {
 		sqlite3 *db;
 		cleanup_stmt sqlite3_stmt *st = NULL;
@@ -465,7 +472,7 @@ int ctr_run(struct berth *b, const struct create_opts *o, const struct start_opt
 		cleanup_berr berr_t e2 = NULL;
 		runner_free(&r);
 		if (o->rm)
-			ctr_remove_files(b, (*out)->id, &e2);
+			ctr_remove_files(b, *out, &e2);
 		return -1;
 	}
 	rc = start_runner(b, *out, &r, so, exit_code, err);
@@ -548,7 +555,7 @@ int ctr_stop(struct berth *b, struct container *c, int timeout, berr_t *err)
 		if (c->state == CS_PAUSED) {
 			struct cgroup cg;
 			cleanup_berr berr_t e2 = NULL;
-			if (cgroup_open(c->id, NULL, &cg, &e2) == 0) {
+			if (ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 				cgroup_freeze(&cg, false, &e2);
 				cgroup_free(&cg);
 			}
@@ -572,7 +579,7 @@ int ctr_kill(struct berth *b, struct container *c, int sig, berr_t *err)
 	if (sig == SIGKILL && c->state == CS_PAUSED) {
 		struct cgroup cg;
 		cleanup_berr berr_t e2 = NULL;
-		if (cgroup_open(c->id, NULL, &cg, &e2) == 0) {
+		if (ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 			cgroup_freeze(&cg, false, &e2);
 			cgroup_free(&cg);
 		}
@@ -630,7 +637,7 @@ int ctr_pause(struct berth *b, struct container *c, bool pause, berr_t *err)
 		return berr_make_status(err, 1, 0, "Error response from daemon: Container %s is not paused", c->id);
 	if (pause && c->state != CS_RUNNING)
 		return berr_make_status(err, 1, 0, "Error response from daemon: Container %s is not running", c->id);
-	if (cgroup_open(c->id, NULL, &cg, err) < 0)
+	if (ctr_cgroup_open(c, NULL, &cg, err) < 0)
 		return -1;
 	rc = cgroup_freeze(&cg, pause, err);
 	cgroup_free(&cg);
@@ -659,7 +666,7 @@ int ctr_remove(struct berth *b, struct container *c, bool force, berr_t *err)
 			if (c->state == CS_PAUSED) {
 				struct cgroup cg;
 				cleanup_berr berr_t e2 = NULL;
-				if (cgroup_open(c->id, NULL, &cg, &e2) == 0) {
+				if (ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 					cgroup_freeze(&cg, false, &e2);
 					cgroup_free(&cg);
 				}
@@ -670,7 +677,7 @@ int ctr_remove(struct berth *b, struct container *c, bool force, berr_t *err)
 		if (c->monitor_pid != getpid())
 			wait_pid_gone(c->monitor_pid, c->monitor_start, 5000);
 	}
-	return ctr_remove_files(b, c->id, err);
+	return ctr_remove_files(b, c, err);
 }
 
 /* ---- refresh ---------------------------------------------------------- */
@@ -690,13 +697,13 @@ int container_refresh(struct berth *b, struct container *c, berr_t *err)
 	{
 		struct cgroup cg;
 		cleanup_berr berr_t e2 = NULL;
-		if (cgroup_open(c->id, NULL, &cg, &e2) == 0) {
+		if (ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 			cgroup_remove(&cg, &e2);
 			cgroup_free(&cg);
 		}
 	}
 	if (json_is_true(json_object_get(c->host_config, "AutoRemove"))) {
-		if (ctr_remove_files(b, c->id, err) < 0)
+		if (ctr_remove_files(b, c, err) < 0)
 			return -1;
 		c->state = CS_REMOVING;
 		c->id[0] = '\0';

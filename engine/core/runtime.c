@@ -447,9 +447,27 @@ __attribute__((noreturn)) static void do_exec(int sock, char **argv, char **env)
  * run (after pivot_root) and exec (after setns).  `stdio` are the fds to
  * install when there is no tty.  With `init`, PID 1 stays behind as the
  * reaper and a child execs the command. */
+/* A new process starts with every signal at its default and none blocked,
+ * whatever the CLI or the monitor had set (SIGPIPE ignored, SIGUSR1
+ * blocked...): both survive execve otherwise. */
+static void reset_signals(void)
+{
+	sigset_t none;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 __attribute__((noreturn)) static void finish_and_exec(int sock, const struct proc_spec *p, int slave, const int stdio[3],
 							bool init)
 {
+	reset_signals();
 	struct exec_user u;
 	cleanup_berr berr_t err = NULL;
 	char **env;
@@ -708,10 +726,14 @@ static void close_cg_fds(struct cg_fds *f)
 
 pid_t runtime_fork(void)
 {
-	struct clone_args ca;
-	memset(&ca, 0, sizeof(ca));
-	ca.exit_signal = SIGCHLD;
-	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	/* clone, not clone3: docker's seccomp profile answers clone3 with
+	 * ENOSYS, and --init forks under that profile.  No stack: the child
+	 * continues on a copy of ours, as with fork. */
+#if defined(__s390x__) || defined(__s390__) || defined(__CRIS__)
+	return (pid_t)syscall(SYS_clone, 0, SIGCHLD, NULL, NULL, 0);
+#else
+	return (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+#endif
 }
 
 void spawned_close(struct spawned *p)
