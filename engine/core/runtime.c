@@ -308,7 +308,7 @@ static int setup_pty(int sock, const char *root, const struct proc_spec *p)
 	int master, slave, n = 0, unlock = 0;
 	struct winsize ws = {.ws_row = p->rows, .ws_col = p->cols};
 
-	snprintf(path, sizeof(path), "%s/dev/pts/ptmx", root);
+	snprintf(path, sizeof(path), "%s/dev/pts/ptmx", root ? root : "");
 	master = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
 		FAIL(sock, "cannot open %s", path);
