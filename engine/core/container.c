@@ -482,12 +482,14 @@ int container_set_running(struct berth *b, struct container *c, pid_t pid, long 
 {
 	struct running_args a = {pid, mon, pid_start, mon_start, now_ns()};
 
-	/* A restart keeps counting; exit_code and error of the last run are
-	 * cleared as docker does when a container starts again. */
+	/* exit_code and error of the last run are cleared, as docker does when
+	 * a container starts again.  stop_requested is not: a stop that came
+	 * while the monitor was restarting it must still win (ctr_start
+	 * clears it for a start by hand). */
 	if (exec_update(b,
 			"UPDATE containers SET state = 'running', pid = ?1, pid_start = ?2, monitor_pid = ?3, "
-			"monitor_start = ?4, started_at = ?5, exit_code = 0, oom_killed = 0, error = '', "
-			"stop_requested = 0 WHERE id = :id",
+			"monitor_start = ?4, started_at = ?5, exit_code = 0, oom_killed = 0, error = '' "
+			"WHERE id = :id",
 			c->id, err, bind_running, &a) < 0)
 		return -1;
 	c->state = CS_RUNNING;

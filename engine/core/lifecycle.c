@@ -14,6 +14,7 @@
 #include "units.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- files of a new container --------------------------------------- */
@@ -117,6 +119,27 @@ int ctr_cgroup_open(const struct container *c, const struct cgroup_limits *l, st
 {
 	cleanup_free char *name = container_cgroup_name(c);
 	return cgroup_open(name, l, out, err);
+}
+
+void ctr_sweep_trash(struct berth *b)
+{
+	cleanup_free char *dir = berth_path(b, "trash");
+	cleanup_closedir DIR *d = opendir(dir);
+	struct dirent *de;
+	time_t now = time(NULL);
+
+	while (d && (de = readdir(d))) {
+		struct stat st;
+		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		/* A fresh entry may still be in the hands of its remover. */
+		if (now - st.st_mtime < 60)
+			continue;
+		cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
+		cleanup_berr berr_t e = NULL;
+		rootfs_remove(p, &e);
+		remove_tree(p, &e);
+	}
 }
 
 int ctr_remove_files(struct berth *b, const struct container *c, berr_t *err)
@@ -448,6 +471,10 @@ int ctr_start(struct berth *b, struct container *c, const struct start_opts *so,
 		return 0;
 	if (check_startable(c, err) < 0)
 		return -1;
+	/* A start by hand cancels an earlier stop for the restart policy. */
+	if (c->stop_requested && container_set_stop_requested(b, c->id, false, err) < 0)
+		return -1;
+	c->stop_requested = false;
 	if (runner_init(b, c, &r, NULL, NULL, err) < 0) {
 		runner_free(&r);
 		return -1;
@@ -612,9 +639,15 @@ int ctr_wait(struct berth *b, struct container *c, int *exit_code, berr_t *err)
 		else
 			wait_pid_gone(c->monitor_pid, c->monitor_start, 10);
 		if (container_reload(b, c, err) < 0) {
-			/* Removed on exit (--rm): its code went with it. */
+			/* Removed on exit (--rm): its monitor left the code in
+			 * exits/<id> (see monitor.c). */
+			cleanup_free char *path = xasprintf("%s/exits/%s", b->root, c->id);
+			cleanup_free char *data = NULL;
 			berr_free(err);
 			*exit_code = 0;
+			if (read_file(path, &data, NULL, err) == 0)
+				*exit_code = atoi(data);
+			berr_free(err);
 			return 0;
 		}
 		if (container_refresh(b, c, err) < 0)

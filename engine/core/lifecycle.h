@@ -89,6 +89,10 @@ int ctr_record_exit(struct berth *b, struct container *c, int code, bool oom, co
 /* Remove the container's files and row (docker rm after it stopped). */
 int ctr_remove_files(struct berth *b, const struct container *c, berr_t *err);
 
+/* Remove what background removals left in trash/ (one that was killed,
+ * or a host that rebooted meanwhile). */
+void ctr_sweep_trash(struct berth *b);
+
 /* The container's cgroup (see cgroup_open; limits NULL: what exists). */
 int ctr_cgroup_open(const struct container *c, const struct cgroup_limits *l, struct cgroup *out, berr_t *err);
 

@@ -6,6 +6,7 @@
 #include "logfile.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -17,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -202,6 +204,11 @@ struct report {
 	char text[1024];
 };
 
+static bool r_auto_remove(const struct container *c)
+{
+	return json_is_true(json_object_get(c->host_config, "AutoRemove"));
+}
+
 static void sleep_ms_interruptible(long ms)
 {
 	sigset_t s;
@@ -287,6 +294,36 @@ static void monitor_shed(void)
 	malloc_trim(0);
 }
 
+/* An --rm container's row goes with it; `berth wait` from another CLI
+ * still wants its exit code: leave it in exits/<id> for a while. */
+static void note_exit(struct berth *b, const struct container *c, int code)
+{
+	cleanup_free char *dir = berth_path(b, "exits");
+	cleanup_free char *path = xasprintf("%s/%s", dir, c->id);
+	char buf[32];
+	cleanup_berr berr_t e = NULL;
+	DIR *d;
+	struct dirent *de;
+	time_t now = time(NULL);
+
+	if (!r_auto_remove(c))
+		return;
+	mkdir(dir, 0700);
+	snprintf(buf, sizeof(buf), "%d\n", code);
+	write_file_atomic(path, buf, strlen(buf), 0600, &e);
+	/* Old notes are of no use to anyone: drop those older than 10 min. */
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		struct stat st;
+		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+			continue;
+		if (now - st.st_mtime > 600)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* The monitor's life after the first start: watch, record, restart. */
 __attribute__((noreturn)) static void monitor_loop(struct runner *r, struct spawned *sp, int log_fd)
 {
@@ -308,6 +345,7 @@ __attribute__((noreturn)) static void monitor_loop(struct runner *r, struct spaw
 		else
 			_exit(0); /* removed under us (rm -f) */
 		if (!restart_wanted(&r->spec, code, r->c->restart_count, stop_requested)) {
+			note_exit(b, r->c, code);
 			ctr_record_exit(b, r->c, code, oom, "", &err);
 			_exit(0);
 		}
@@ -346,6 +384,10 @@ __attribute__((noreturn)) static void monitor_loop(struct runner *r, struct spaw
 		if (container_set_running(b, r->c, sp->pid, proc_start_time(sp->pid), getpid(),
 					  proc_start_time(getpid()), &err) < 0)
 			_exit(0);
+		/* A stop that arrived while this instance was starting: end it;
+		 * the loop then records the exit and does not restart. */
+		if (container_reload(b, r->c, &err) == 0 && r->c->stop_requested)
+			kill(sp->pid, SIGKILL);
 		/* The connection is not needed while it runs: let it go. */
 		db_close(b->db);
 		b->db = NULL;

@@ -35,9 +35,21 @@ test_expect_success 'a dead monitor is noticed: the container is reported exited
 	berth rm d1 >/dev/null
 '
 
-test_expect_success 'run -d --rm removes the container when it exits' '
-	berth run -d --rm --name gone busybox sh -c "sleep 0.2" >/dev/null &&
+test_expect_success 'run -d --rm removes the container when it exits; wait still gets its code' '
+	berth run -d --rm --name gone busybox sh -c "sleep 0.3; exit 9" >/dev/null &&
+	test "$(berth wait gone)" = 9 &&
 	wait_for "test -z \"\$(berth ps -aq)\""
+'
+
+test_expect_success 'run -d -t logs what the terminal shows; run -d -i keeps stdin open' '
+	berth run -d -t --name dt busybox sh -c "tty; echo on-tty" >/dev/null &&
+	berth wait dt >/dev/null &&
+	berth logs dt | tr -d "\r" | grep -x on-tty &&
+	berth logs dt | grep "/dev/pts/0" &&
+	berth run -d -i --name di busybox sh -c "cat; echo stdin-closed" >/dev/null &&
+	sleep 0.5 &&
+	test "$(berth inspect -f {{.State.Status}} di)" = running &&
+	berth rm -f dt di >/dev/null
 '
 
 test_expect_success 'on-failure:2 restarts twice, then stays exited' '
@@ -75,6 +87,7 @@ test_expect_success 'start of a stopped container runs it detached again' '
 	berth run --name again busybox sh -c "echo hi" >/dev/null &&
 	test "$(berth start again)" = again &&
 	wait_for "test \"\$(berth logs again | grep -c hi)\" = 2" &&
+	wait_for "test \"\$(berth inspect -f {{.State.Status}} again)\" = exited" &&
 	berth start -a again >out && test "$(cat out)" = hi &&
 	berth rm again >/dev/null
 '
