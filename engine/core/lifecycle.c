@@ -132,8 +132,9 @@ void ctr_sweep_trash(struct berth *b)
 		struct stat st;
 		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
-		/* A fresh entry may still be in the hands of its remover. */
-		if (now - st.st_mtime < 60)
+		/* A fresh entry may still be in the hands of its remover (rename
+		 * sets ctime, not mtime). */
+		if (now - st.st_ctime < 60)
 			continue;
 		cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
 		cleanup_berr berr_t e = NULL;
