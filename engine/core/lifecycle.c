@@ -362,6 +362,15 @@ static int start_failed(struct berth *b, struct container *c, berr_t *err)
 {
 	cleanup_berr berr_t e2 = NULL;
 	int status = (*err)->status ? (*err)->status : 125;
+
+	/* Word it as docker's daemon does. */
+	if (!str_has_prefix((*err)->msg, "Error response from daemon")) {
+		if (str_has_prefix((*err)->msg, "unable to find"))
+			berr_wrap(err, "Error response from daemon");
+		else
+			berr_wrap(err, "Error response from daemon: unable to start container process");
+		(*err)->status = status;
+	}
 	if (json_is_true(json_object_get(c->host_config, "AutoRemove"))) {
 		ctr_remove_files(b, c, &e2);
 	} else {
