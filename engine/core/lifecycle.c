@@ -103,6 +103,9 @@ static void remove_tree_async(char *path)
 	pid_t p = runtime_fork();
 	if (p == 0) {
 		cleanup_berr berr_t e = NULL;
+		/* Hold nothing of the caller's: a shell reading its stdout
+		 * must not wait for this. */
+		syscall(SYS_close_range, 0U, ~0U, 0U);
 		setsid();
 		rootfs_remove(path, &e);
 		remove_tree(path, &e);

@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -395,6 +396,30 @@ __attribute__((noreturn)) static void monitor_loop(struct runner *r, struct spaw
 	}
 }
 
+/* The monitor outlives the CLI: it must not keep open what the CLI's
+ * caller gave it (a pipe a shell reads to its end, a test harness's
+ * descriptors).  Everything from 3 up goes but the three it needs. */
+static void close_all_but(int a, int b, int c)
+{
+	int keep[3] = {a, b, c}, lo = 3;
+	/* sort the three */
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i]) {
+				int t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	for (int i = 0; i < 3; i++) {
+		if (keep[i] < lo)
+			continue;
+		if (keep[i] > lo)
+			syscall(SYS_close_range, (unsigned)lo, (unsigned)keep[i] - 1, 0U);
+		lo = keep[i] + 1;
+	}
+	syscall(SYS_close_range, (unsigned)lo, ~0U, 0U);
+}
+
 static int write_full(int fd, const void *p, size_t len)
 {
 	return write_all(fd, p, len);
@@ -425,6 +450,7 @@ int monitor_detach(struct runner *r, berr_t *err)
 
 		close(rep[0]);
 		close(go[1]);
+		close_all_but(rep[1], go[0], null);
 		setsid();
 		if (null >= 0) {
 			dup2(null, 0);
