@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include "layer.h"
+#include "tarsplit.h"
 #include "util.h"
 #include "cleanup.h"
 
@@ -105,6 +106,8 @@ struct extract {
 	size_t ndirs, capdirs;
 	bool privileged;
 	long long size;
+	struct tarsplit *ts;      /* content about to be removed goes inline */
+	const char *cur_parent;   /* parent of the entry being extracted */
 };
 
 static void cache_drop(struct extract *x)
@@ -243,6 +246,13 @@ static int replace_existing(struct extract *x, int pfd, const char *name, berr_t
 	struct stat st;
 	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : berr_make(err, errno, "invalid layer: %s", name);
+	/* The split points at files by path: what is about to go from the
+	 * directory is kept inline instead. */
+	if (x->ts) {
+		cleanup_free char *p = *x->cur_parent ? xasprintf("%s/%s", x->cur_parent, name) : xstrdup(name);
+		if (tarsplit_inline_under(x->ts, x->root, p, err) < 0)
+			return -1;
+	}
 	/* A cached parent other than pfd may lie inside the directory about
 	 * to go; pfd itself (its parent) stays valid. */
 	if (S_ISDIR(st.st_mode) && x->cached_fd != pfd)
@@ -530,6 +540,7 @@ static int extract_entry(struct extract *x, struct archive *a, struct archive_en
 	pfd = open_parent(x, parent, err);
 	if (pfd < 0)
 		return -1;
+	x->cur_parent = parent;
 	if (str_has_prefix(base, WH_PREFIX))
 		return whiteout(x, e, pfd, parent, base, err);
 	if (archive_entry_hardlink(e))
@@ -590,7 +601,69 @@ struct chain {
 	long long raw_size;
 	berr_t *err;             /* where a source error lands */
 	int failed;
+	/* tar-split of an uncompressed layer: every byte of the tar stream
+	 * below split_pos has been either recorded (headers, padding) or
+	 * dropped (file content, which the directory holds).  Bytes above it
+	 * are in pending (copied) or still in the current block. */
+	struct tarsplit *ts;
+	long long stream_pos;    /* bytes handed to the tar reader */
+	long long split_pos;
+	const char *cb;          /* current block */
+	long long cb_off;
+	size_t cb_len;
+	char *pend;
+	size_t pstart, plen, pcap;
 };
+
+/* Copy what is still unclassified of the current block into pending:
+ * the block is about to be replaced. */
+static void split_retire(struct chain *c)
+{
+	long long end = c->cb_off + (long long)c->cb_len;
+	long long from = c->split_pos > c->cb_off ? c->split_pos : c->cb_off;
+	size_t n;
+
+	if (!c->cb || from >= end)
+		return;
+	n = (size_t)(end - from);
+	if (c->pstart + c->plen + n > c->pcap) {
+		memmove(c->pend, c->pend + c->pstart, c->plen);
+		c->pstart = 0;
+		if (c->plen + n > c->pcap) {
+			c->pcap = (c->plen + n) * 2;
+			c->pend = xrealloc(c->pend, c->pcap);
+		}
+	}
+	memcpy(c->pend + c->pstart + c->plen, c->cb + (from - c->cb_off), n);
+	c->plen += n;
+}
+
+/* Record (keep) or drop the bytes [split_pos, pos). */
+static void split_advance(struct chain *c, long long pos, bool keep)
+{
+	while (c->split_pos < pos) {
+		long long want = pos - c->split_pos;
+		if (c->plen > 0) {
+			size_t n = (size_t)(want < (long long)c->plen ? want : (long long)c->plen);
+			if (keep)
+				tarsplit_raw(c->ts, c->pend + c->pstart, n);
+			c->pstart += n;
+			c->plen -= n;
+			c->split_pos += (long long)n;
+			continue;
+		}
+		long long end = c->cb_off + (long long)c->cb_len;
+		if (!c->cb || c->split_pos < c->cb_off || c->split_pos >= end) {
+			/* Not read yet: only content is ever skipped ahead. */
+			c->split_pos = pos;
+			return;
+		}
+		long long n = (pos < end ? pos : end) - c->split_pos;
+		if (keep)
+			tarsplit_raw(c->ts, c->cb + (c->split_pos - c->cb_off), (size_t)n);
+		c->split_pos += n;
+	}
+}
 
 static ssize_t chain_pull_source(struct chain *c, const void **buf)
 {
@@ -634,7 +707,28 @@ static la_ssize_t tar_read_cb(struct archive *a, void *ctx, const void **buf)
 	}
 	if (c->h_diff)
 		sha256_update(c->h_diff, *buf, len);
+	if (c->ts) {
+		split_retire(c);
+		c->cb = *buf;
+		c->cb_off = c->stream_pos;
+		c->cb_len = len;
+	}
+	c->stream_pos += (long long)len;
 	return (la_ssize_t)len;
+}
+
+/* Entries whose content the unpacked directory holds verbatim, at the
+ * entry's own path: plain (not sparse) regular files, not hard links, not
+ * whiteouts. */
+static bool split_content(struct archive_entry *e)
+{
+	const char *p = archive_entry_pathname(e), *base;
+	if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) || archive_entry_size(e) <= 0 ||
+	    archive_entry_sparse_count(e) > 0 || !p)
+		return false;
+	base = strrchr(p, '/');
+	base = base ? base + 1 : p;
+	return !str_has_prefix(base, WH_PREFIX);
 }
 
 static const char *media_type_for(int filter)
@@ -661,8 +755,8 @@ static int archive_fail(struct chain *c, struct archive *a, berr_t *err, const c
 	return berr_make(err, 0, "invalid layer: %s%s%s", what, m ? ": " : "", m ? m : "");
 }
 
-int layer_unpack(struct layer_source *src, struct blob_writer *blob, int dirfd, struct layer_result *res,
-		 berr_t *err)
+int layer_unpack(struct layer_source *src, struct blob_writer *blob, struct tarsplit *split, int dirfd,
+		 struct layer_result *res, berr_t *err)
 {
 	struct chain c = {.src = src, .blob = blob, .err = err};
 	struct extract x = {.root = dirfd, .cached_fd = -1, .privileged = geteuid() == 0};
@@ -699,6 +793,17 @@ int layer_unpack(struct layer_source *src, struct blob_writer *blob, int dirfd, 
 	c.compressed = filter != ARCHIVE_FILTER_NONE;
 	if (c.compressed)
 		c.h_diff = sha256_new();
+	if (!c.compressed && split && dirfd >= 0) {
+		/* Uncompressed: its directory plus a split is the whole tar;
+		 * no second copy of the content. */
+		c.ts = split;
+		x.ts = split;
+		res->split_used = true;
+		if (blob) {
+			blob_writer_discard(blob);
+			c.blob = NULL;
+		}
+	}
 
 	tar = archive_read_new();
 	archive_read_support_format_tar(tar);
@@ -723,8 +828,23 @@ int layer_unpack(struct layer_source *src, struct blob_writer *blob, int dirfd, 
 			}
 			continue;
 		}
+		cleanup_free char *split_rel = NULL;
+		if (c.ts) {
+			/* Headers (and the previous entry's padding) are kept; a
+			 * regular file's content is dropped, and referenced once
+			 * the file is written (after any older entry it replaces
+			 * was taken inline). */
+			split_advance(&c, archive_filter_bytes(tar, 0), true);
+			if (split_content(e)) {
+				if (clean_path(archive_entry_pathname(e), &split_rel, err) < 0)
+					goto out;
+				split_advance(&c, archive_filter_bytes(tar, 0) + archive_entry_size(e), false);
+			}
+		}
 		if (extract_entry(&x, tar, e, err) < 0)
 			goto out;
+		if (split_rel)
+			tarsplit_file(c.ts, split_rel, archive_entry_size(e));
 	}
 	if (dirfd >= 0 && finish_dirs(&x, err) < 0)
 		goto out;
@@ -740,6 +860,10 @@ int layer_unpack(struct layer_source *src, struct blob_writer *blob, int dirfd, 
 		}
 		if (n == 0)
 			break;
+	}
+	if (c.ts) {
+		split_advance(&c, c.stream_pos, true);
+		c.cb = NULL;
 	}
 	for (;;) {
 		const void *buf;
@@ -769,6 +893,7 @@ out:
 	archive_read_free(c.raw);
 	sha256_free(c.h_raw);
 	sha256_free(c.h_diff);
+	free(c.pend);
 	extract_fini(&x);
 	return rc;
 }
@@ -780,8 +905,37 @@ int layer_unpack_fd(int fd, int dirfd, struct layer_result *res, berr_t *err)
 	int r;
 
 	layer_fd_source_init(&s, &src, fd);
-	r = layer_unpack(&src, NULL, dirfd, res, err);
+	r = layer_unpack(&src, NULL, NULL, dirfd, res, err);
 	layer_fd_source_fini(&s);
+	return r;
+}
+
+struct blob_src {
+	struct layer_blob *lb;
+	char *buf;
+};
+
+static ssize_t blob_src_read(void *ctx, const void **buf, berr_t *err)
+{
+	struct blob_src *s = ctx;
+	long long n = layer_blob_read(s->lb, s->buf, 1 << 20, err);
+	*buf = s->buf;
+	return (ssize_t)n;
+}
+
+int layer_unpack_blob(struct berth *b, const char *digest, int dirfd, struct layer_result *res, berr_t *err)
+{
+	struct blob_src s = {0};
+	struct layer_source src = {blob_src_read, &s};
+	long long size;
+	int r;
+
+	if (layer_blob_open(b, digest, &s.lb, &size, err) < 0)
+		return -1;
+	s.buf = xmalloc(1 << 20);
+	r = layer_unpack(&src, NULL, NULL, dirfd, res, err);
+	free(s.buf);
+	layer_blob_close(s.lb);
 	return r;
 }
 
