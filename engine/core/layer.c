@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -591,10 +592,96 @@ static void extract_fini(struct extract *x)
 
 /* ---- the reader chain ------------------------------------------------- */
 
+/* Hashing the raw bytes on another core while this one writes files: a
+ * two-stage pipeline, one block deep, without copies.  A block stays valid
+ * until the source is read again, so the main thread waits for the hasher
+ * to finish block k before it reads block k+1. */
+struct hasher {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct sha256 *h;
+	const void *buf;
+	size_t len;
+	bool busy, quit, started;
+};
+
+static void *hasher_main(void *arg)
+{
+	struct hasher *hs = arg;
+	pthread_mutex_lock(&hs->mu);
+	for (;;) {
+		while (!hs->busy && !hs->quit)
+			pthread_cond_wait(&hs->cv, &hs->mu);
+		if (!hs->busy && hs->quit)
+			break;
+		const void *buf = hs->buf;
+		size_t len = hs->len;
+		pthread_mutex_unlock(&hs->mu);
+		sha256_update(hs->h, buf, len);
+		pthread_mutex_lock(&hs->mu);
+		hs->busy = false;
+		pthread_cond_broadcast(&hs->cv);
+	}
+	pthread_mutex_unlock(&hs->mu);
+	return NULL;
+}
+
+static void hasher_start(struct hasher *hs, struct sha256 *h)
+{
+	memset(hs, 0, sizeof(*hs));
+	hs->h = h;
+	pthread_mutex_init(&hs->mu, NULL);
+	pthread_cond_init(&hs->cv, NULL);
+	/* Without a thread (it could not start), hash inline. */
+	hs->started = pthread_create(&hs->thread, NULL, hasher_main, hs) == 0;
+}
+
+static void hasher_wait(struct hasher *hs)
+{
+	if (!hs->started)
+		return;
+	pthread_mutex_lock(&hs->mu);
+	while (hs->busy)
+		pthread_cond_wait(&hs->cv, &hs->mu);
+	pthread_mutex_unlock(&hs->mu);
+}
+
+static void hasher_post(struct hasher *hs, const void *buf, size_t len)
+{
+	if (!hs->started) {
+		sha256_update(hs->h, buf, len);
+		return;
+	}
+	pthread_mutex_lock(&hs->mu);
+	while (hs->busy)
+		pthread_cond_wait(&hs->cv, &hs->mu);
+	hs->buf = buf;
+	hs->len = len;
+	hs->busy = true;
+	pthread_cond_broadcast(&hs->cv);
+	pthread_mutex_unlock(&hs->mu);
+}
+
+static void hasher_stop(struct hasher *hs)
+{
+	if (!hs->started)
+		return;
+	pthread_mutex_lock(&hs->mu);
+	hs->quit = true;
+	pthread_cond_broadcast(&hs->cv);
+	pthread_mutex_unlock(&hs->mu);
+	pthread_join(hs->thread, NULL);
+	pthread_mutex_destroy(&hs->mu);
+	pthread_cond_destroy(&hs->cv);
+	hs->started = false;
+}
+
 struct chain {
 	struct layer_source *src;
 	struct blob_writer *blob;
 	struct sha256 *h_raw;    /* blob digest */
+	struct hasher hs;        /* computes h_raw alongside */
 	struct sha256 *h_diff;   /* diff id, only when compressed */
 	struct archive *raw;     /* decompressing reader */
 	bool compressed;
@@ -667,13 +754,16 @@ static void split_advance(struct chain *c, long long pos, bool keep)
 
 static ssize_t chain_pull_source(struct chain *c, const void **buf)
 {
-	ssize_t n = c->src->read(c->src->ctx, buf, c->err);
+	ssize_t n;
+
+	hasher_wait(&c->hs); /* the previous block goes away now */
+	n = c->src->read(c->src->ctx, buf, c->err);
 	if (n < 0) {
 		c->failed = 1;
 		return -1;
 	}
 	if (n > 0) {
-		sha256_update(c->h_raw, *buf, (size_t)n);
+		hasher_post(&c->hs, *buf, (size_t)n);
 		c->raw_size += n;
 		if (c->blob && blob_writer_write(c->blob, *buf, (size_t)n, c->err) < 0) {
 			c->failed = 1;
@@ -766,6 +856,7 @@ int layer_unpack(struct layer_source *src, struct blob_writer *blob, struct tars
 
 	memset(res, 0, sizeof(*res));
 	c.h_raw = sha256_new();
+	hasher_start(&c.hs, c.h_raw);
 	c.raw = archive_read_new();
 	archive_read_support_filter_gzip(c.raw);
 	archive_read_support_filter_zstd(c.raw);
@@ -873,6 +964,7 @@ int layer_unpack(struct layer_source *src, struct blob_writer *blob, struct tars
 		if (n == 0)
 			break;
 	}
+	hasher_stop(&c.hs);
 	sha256_finish(c.h_raw, res->blob_digest);
 	c.h_raw = NULL;
 	if (blob)
@@ -891,6 +983,7 @@ out:
 	if (tar)
 		archive_read_free(tar);
 	archive_read_free(c.raw);
+	hasher_stop(&c.hs);
 	sha256_free(c.h_raw);
 	sha256_free(c.h_diff);
 	free(c.pend);
