@@ -67,6 +67,15 @@ static bool ref_matches(const char *canonical, const char *pattern)
 	return fnmatch(pattern, fam, FNM_PATHNAME) == 0 || fnmatch(pattern, name, FNM_PATHNAME) == 0;
 }
 
+static void filters_free(struct image_filters *f)
+{
+	strlist_free(&f->refs);
+	strlist_free(&f->labels);
+	free(f->before);
+	free(f->since);
+	memset(f, 0, sizeof(*f));
+}
+
 static int parse_filters(struct berth *b, struct strlist *raw, struct image_filters *f, berr_t *err)
 {
 	memset(f, 0, sizeof(*f));
@@ -206,7 +215,7 @@ int cmd_images(struct berth *b, int argc, char **argv, berr_t *err)
 	};
 	struct cli_args a;
 	struct image_summary *s = NULL;
-	struct image_filters f;
+	struct image_filters f = {0};
 	struct tabwriter t;
 	size_t n = 0;
 	int r;
@@ -289,6 +298,7 @@ int cmd_images(struct berth *b, int argc, char **argv, berr_t *err)
 out:
 	image_summaries_free(s, n);
 	strlist_free(&filters);
+	filters_free(&f);
 	return r;
 }
 

@@ -205,8 +205,9 @@ int image_apply_change(json_t *cfg, const char *change, berr_t *err)
 		for (char **x = w; *x; x++) {
 			char *eq = strchr(*x, '=');
 			if (!eq) {
+				berr_make(err, 0, "%s names must be followed by '=': %s", env ? "ENV" : "LABEL", *x);
 				free_words(w);
-				return berr_make(err, 0, "%s names must be followed by '=': %s", env ? "ENV" : "LABEL", *x);
+				return -1;
 			}
 			*eq = '\0';
 			if (env)
@@ -227,8 +228,9 @@ int image_apply_change(json_t *cfg, const char *change, berr_t *err)
 			long v = strtol(port, &end, 10);
 			if (v <= 0 || v > 65535 || *end != '/' ||
 			    (strcmp(end, "/tcp") != 0 && strcmp(end, "/udp") != 0 && strcmp(end, "/sctp") != 0)) {
+				berr_make(err, 0, "invalid containerPort: %s", *x);
 				free_words(w);
-				return berr_make(err, 0, "invalid containerPort: %s", *x);
+				return -1;
 			}
 			json_object_set_new(object_field(cfg, "ExposedPorts"), port, json_object());
 		}

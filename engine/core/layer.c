@@ -714,7 +714,8 @@ static void split_retire(struct chain *c)
 		return;
 	n = (size_t)(end - from);
 	if (c->pstart + c->plen + n > c->pcap) {
-		memmove(c->pend, c->pend + c->pstart, c->plen);
+		if (c->plen)
+			memmove(c->pend, c->pend + c->pstart, c->plen);
 		c->pstart = 0;
 		if (c->plen + n > c->pcap) {
 			c->pcap = (c->plen + n) * 2;
