@@ -66,6 +66,12 @@ bool tmpl_is_table(const struct tmpl *t);
  * when it falls back to the raw JSON. */
 void tmpl_set_missingkey_error(struct tmpl *t, bool on);
 
+/* Bounds for a template from untrusted hands (a grader running a
+ * learner's format string, the fuzzer): execution fails after max_steps
+ * evaluation steps, or once the output and the strings made along the way
+ * pass max_bytes.  0 is no bound, the default (Go has none either). */
+void tmpl_set_limits(struct tmpl *t, unsigned long max_steps, size_t max_bytes);
+
 /* The header row of a table: the template run once with each field chain
  * of dot (`.ID`, `.Config.Image`, also `$.X`) replaced by its column name.
  * name_for_field gets the chain without the leading dot ("ID",
