@@ -3412,6 +3412,9 @@ static json_t *eval_call(struct exec *ex, json_t *dot, const struct builtin *fn,
 		/* docker's header functions give the column name back unchanged */
 		r = argv[0];
 	} else {
+		/* not a column name after all: the parameter types apply */
+		for (size_t k = 0; passthru && k < num_in; k++)
+			validate(ex, argv[k], k < fn->nfixed ? fn->fixed[k] : fn->rest);
 		const char *saved_name = ex->call_name;
 		const struct node *saved_node = ex->call_node;
 		ex->call_name = fn->name;

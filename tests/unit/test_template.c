@@ -599,6 +599,29 @@ static void test_api(json_t *doc)
 	free(s);
 	tmpl_free(t);
 
+	/* Bounds for untrusted templates */
+	ok(tmpl_parse("{{range 100000000}}{{end}}", &t, &err) == 0, "a long loop parses");
+	tmpl_set_limits(t, 1000, 0);
+	s = tmpl_render(t, doc, &err);
+	ok(s == NULL && err && strstr(err->msg, "exceeded 1000 steps"), "and stops at the step bound");
+	free(s);
+	berr_free(&err);
+	tmpl_free(t);
+	ok(tmpl_parse("{{$x := \"ab\"}}{{range 64}}{{$x = printf \"%s%s\" $x $x}}{{end}}{{len $x}}", &t, &err) == 0,
+	   "a string doubling in a loop parses");
+	tmpl_set_limits(t, 0, 1 << 16);
+	s = tmpl_render(t, doc, &err);
+	ok(s == NULL && err && strstr(err->msg, "exceeded 65536 bytes"), "and stops at the byte bound");
+	free(s);
+	berr_free(&err);
+	tmpl_free(t);
+	ok(tmpl_parse("{{range 3}}{{.}}{{end}}", &t, &err) == 0, "a short template");
+	tmpl_set_limits(t, 1000, 1 << 16);
+	s = tmpl_render(t, doc, &err);
+	is_str(s, "012", "runs as usual within the bounds");
+	free(s);
+	tmpl_free(t);
+
 	/* A template can run many times over different data. */
 	ok(tmpl_parse("{{.n}}", &t, &err) == 0, "a template parsed once");
 	for (int i = 0; i < 3; i++) {
