@@ -1915,6 +1915,7 @@ struct tmpl {
 	size_t nnodes, capnodes;
 	bool table;
 	bool missingkey_error;
+	bool json_escape_html;   /* --format json on a list: rows go through json.Marshal */
 	unsigned long max_steps; /* 0: no bound */
 	size_t max_bytes;
 };
@@ -3965,12 +3966,14 @@ static json_t *fn_urlquery(struct exec *ex, json_t **a, size_t n)
 	return string_from_sbuf(ex, &b);
 }
 
-/* docker: json.NewEncoder with SetEscapeHTML(false), trailing newline trimmed. */
+/* docker: json.NewEncoder with SetEscapeHTML(false), trailing newline
+ * trimmed; but a list's --format json marshals each row with json.Marshal
+ * (the row's MarshalJSON), which escapes < > &. */
 static json_t *fn_json(struct exec *ex, json_t **a, size_t n)
 {
 	(void)n;
 	struct sbuf b = {0};
-	json_encode(&b, a[0], false, 0);
+	json_encode(&b, a[0], ex->t->json_escape_html, 0);
 	return string_from_sbuf(ex, &b);
 }
 
@@ -4274,13 +4277,15 @@ int tmpl_parse_format(const char *format, const char *default_table, struct tmpl
 {
 	const char *f = format;
 	struct sbuf b = {0};
-	bool table;
+	bool table, json = false;
 	int r;
 
-	if (f == NULL || *f == '\0' || strcmp(f, "table") == 0)
+	if (f == NULL || *f == '\0' || strcmp(f, "table") == 0) {
 		f = default_table ? default_table : "";
-	else if (strcmp(f, "json") == 0)
+	} else if (strcmp(f, "json") == 0) {
 		f = "{{json .}}";
+		json = true;
+	}
 	table = str_has_prefix(f, "table");
 	if (table)
 		f += 5;
@@ -4302,7 +4307,9 @@ int tmpl_parse_format(const char *format, const char *default_table, struct tmpl
 	}
 	r = tmpl_parse(b.p, out, err);
 	free(b.p);
-	if (r == 0)
+	if (r == 0) {
 		(*out)->table = table;
+		(*out)->json_escape_html = json;
+	}
 	return r;
 }

@@ -43,7 +43,9 @@ int tmpl_parse_named(const char *name, const char *src, struct tmpl **out, berr_
 
 /* docker's --format for list commands (formatter.Format): NULL, "" and
  * "table" select default_table (itself "table ..."), "json" is
- * `{{json .}}`; a format starting with "table" prints a header row and
+ * `{{json .}}` with < > & escaped as docker's rows are (json.Marshal; a
+ * `{{json .}}` written out does not escape them, as in docker); a format
+ * starting with "table" prints a header row and
  * aligned columns; spaces around it are trimmed and the two-character
  * sequences \t and \n become a tab and a newline, as docker does. */
 int tmpl_parse_format(const char *format, const char *default_table, struct tmpl **out, berr_t *err);

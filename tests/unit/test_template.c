@@ -528,8 +528,12 @@ static void test_tables(void)
 	s = write_list("  {{.Names}}\\n  ", NULL, rows, &err, &rc);
 	is_str(s, "web\n\ndb-한국\n\n", "spaces around the format are trimmed and \\n is a newline");
 	free(s);
-	s = write_list("json", NULL, "[{\"A\":\"<b>\",\"N\":1}]", &err, &rc);
-	is_str(s, "{\"A\":\"<b>\",\"N\":1}\n", "--format json is one JSON line per item");
+	s = write_list("json", NULL, "[{\"A\":\"<b>&\",\"N\":1}]", &err, &rc);
+	is_str(s, "{\"A\":\"\\u003cb\\u003e\\u0026\",\"N\":1}\n",
+	       "--format json is one JSON line per item, HTML-escaped as docker's rows are");
+	free(s);
+	s = write_list("{{json .}}", NULL, "[{\"A\":\"<b>&\",\"N\":1}]", &err, &rc);
+	is_str(s, "{\"A\":\"<b>&\",\"N\":1}\n", "while a written {{json .}} is not escaped, as in docker");
 	free(s);
 	s = write_list("table {{.Names}}\t{{.Names.x}}", NULL, rows, &err, &rc);
 	is_int(rc, -1, "an item that fails to render fails the list");
