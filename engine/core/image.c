@@ -594,6 +594,18 @@ void image_human_size(long long bytes, char *buf, size_t len)
 	snprintf(buf, len, "%.3g%s", v, units[u]);
 }
 
+void image_human_size4(long long bytes, char *buf, size_t len)
+{
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+	double v = (double)bytes;
+	size_t u = 0;
+	while (v >= 1000 && u < 6) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, len, "%.4g%s", v, units[u]);
+}
+
 void image_human_since(long long then, char *buf, size_t len)
 {
 	long long d = (long long)time(NULL) - then;

@@ -75,6 +75,25 @@ test_expect_success 'images filters by reference and by positional name' '
 	test "$(wc -l <out)" = 2 && grep -q "^busybox " out
 '
 
+test_expect_success 'images --format: fields, table, json' '
+	berth images --format "{{.Repository}}:{{.Tag}} {{.ID}}" busybox >out &&
+	test "$(cat out)" = "busybox:latest $(berth images -q busybox)" &&
+	berth images --format "table {{.Repository}}\t{{.Size}}" busybox >out &&
+	head -n1 out | grep -q "^REPOSITORY   SIZE$" &&
+	berth images --format json busybox | json "d[\"Repository\"] + \" \" + d[\"Tag\"]" | grep -qx "busybox latest"
+'
+
+test_expect_success 'inspect --format reads the config like docker'"'"'s templates' '
+	test "$(berth image inspect --format "{{.Config.Cmd}}" busybox)" = "[sh]" &&
+	berth inspect -f "{{json .Config}}" busybox | json "d[\"Cmd\"]" | grep -qx "\[\"sh\"\]" &&
+	test "$(berth image inspect -f "{{.Os}}/{{.Architecture}}" busybox)" = "linux/$(berth image inspect busybox | json "d[0][\"Architecture\"]")"
+'
+
+test_expect_success 'a broken template is a parsing error, exit 64' '
+	test_status 64 berth images --format "{{.Repository" 2>err &&
+	grep -q "template parsing error" err
+'
+
 test_expect_success 'tag refuses an invalid target name' '
 	test_status 1 berth tag busybox Bad:name 2>err &&
 	grep -q "invalid reference format" err
