@@ -84,7 +84,7 @@ $(BERTH): $(B)/obj/engine/main.o $(LIBCLI) $(LIBBERTH)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-$(BERTH_LAB): $(B)/obj/lab/main.o $(LIBLAB) $(LIBBERTH)
+$(BERTH_LAB): $(B)/obj/lab/main.o $(LIBLAB) $(LIBCLI) $(LIBBERTH)
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
