@@ -341,6 +341,11 @@ static char *sidebar_html(const struct build *b, int li, const struct lesson *cu
 	fputs("</ul>\n<ol class=\"nav-sections\">\n", f);
 	int n = 0;
 	for (size_t s = 0; s < c->n_sections; s++) {
+		bool any = false;
+		for (size_t i = 0; i < c->n_lessons && !any; i++)
+			any = strcmp(c->lessons[i].lang, lang) == 0 && strcmp(c->lessons[i].section, c->sections[s].id) == 0;
+		if (!any)
+			continue;   /* a section still being written */
 		cleanup_free char *st = html_escape(c->sections[s].title.text[li]);
 		bool current = cur && strcmp(cur->section, c->sections[s].id) == 0;
 		fprintf(f, "<li class=\"nav-section%s\"><span class=\"nav-section-title\">%s</span>\n",
