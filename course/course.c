@@ -103,7 +103,9 @@ int course_i18n(const struct ynode *n, const char *file, const char *key, struct
 	for (int i = 0; i < COURSE_LANGS; i++) {
 		const char *v = ynode_str(n, course_langs[i]);
 		if (!v) {
+			/* Leave nothing behind for the caller's cleanup to free twice. */
 			i18n_free(out);
+			memset(out, 0, sizeof(*out));
 			return berr_make(err, 0, "%s:%d: \"%s\" has no %s text", file, n->line, key, course_langs[i]);
 		}
 		out->text[i] = xstrdup(v);
