@@ -19,14 +19,21 @@
 
 static void esc(FILE *f, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		switch (s[i]) {
+	size_t i = 0;
+	while (i < n) {
+		size_t j = i;
+		while (j < n && s[j] != '&' && s[j] != '<' && s[j] != '>' && s[j] != '"')
+			j++;
+		fwrite(s + i, 1, j - i, f);
+		if (j == n)
+			break;
+		switch (s[j]) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(s[i], f);
+		default: fputs("&quot;", f); break;
 		}
+		i = j + 1;
 	}
 }
 

@@ -32,6 +32,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,14 +151,21 @@ static void slots_free(struct slots *s)
 	s->n = s->n_owned = 0;
 }
 
+static char string_slot_names[sizeof(strings) / sizeof(strings[0])][40];
+static pthread_once_t string_slot_once = PTHREAD_ONCE_INIT;
+
+static void string_slot_init(void)
+{
+	for (size_t i = 0; strings[i].key; i++)
+		snprintf(string_slot_names[i], sizeof(string_slot_names[i]), "t_%s", strings[i].key);
+}
+
 /* Every interface word as {{t_key}}. */
 static void slot_strings(struct slots *s, int li)
 {
-	static char names[sizeof(strings) / sizeof(strings[0])][40];
-	for (size_t i = 0; strings[i].key; i++) {
-		snprintf(names[i], sizeof(names[i]), "t_%s", strings[i].key);
-		slot(s, names[i], strings[i].text[li]);
-	}
+	pthread_once(&string_slot_once, string_slot_init);
+	for (size_t i = 0; strings[i].key; i++)
+		slot(s, string_slot_names[i], strings[i].text[li]);
 }
 
 /* ---- files ---- */
@@ -294,9 +303,60 @@ struct build {
 	char *tmpl_layout, *tmpl_index, *tmpl_lesson, *tmpl_search, *tmpl_glossary, *tmpl_print, *tmpl_404;
 	char **passed;                   /* exercises passed, from a results export */
 	bool compact_nav;                /* a big course: the sidebar lists only the current section */
-	size_t pages;
+	int *lsec, *llang;               /* each lesson's section and language, as indexes */
+	char **etitle;                   /* each lesson's title, escaped */
+	atomic_size_t pages;
+	size_t sentences[COURSE_LANGS];
+	int jobs;                        /* threads for the page loops */
 	struct site_stats *stats;
 };
+
+/* Run fn(b, i) for i in [0, n) on b->jobs threads.  Items are independent;
+ * if some fail, the error of the first one (in course order) is reported,
+ * so a broken course gives the same message however the work was split. */
+typedef int (*item_fn)(struct build *b, size_t i, berr_t *err);
+
+struct par {
+	struct build *b;
+	item_fn fn;
+	size_t n;
+	atomic_size_t next;
+	berr_t *errs;
+};
+
+static void *par_worker(void *arg)
+{
+	struct par *p = arg;
+	size_t i;
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
+		p->fn(p->b, i, &p->errs[i]);
+	return NULL;
+}
+
+static int par_for(struct build *b, size_t n, item_fn fn, berr_t *err)
+{
+	struct par p = {.b = b, .fn = fn, .n = n, .errs = xcalloc(n ? n : 1, sizeof(berr_t))};
+	pthread_t th[8];
+	int started = 0, r = 0;
+
+	atomic_init(&p.next, 0);
+	for (int t = 1; t < b->jobs && (size_t)t < n && t < 8; t++)
+		if (pthread_create(&th[started], NULL, par_worker, &p) == 0)
+			started++;
+	par_worker(&p);
+	for (int t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (p.errs[i] && r == 0) {
+			*err = p.errs[i];
+			r = -1;
+		} else if (p.errs[i]) {
+			berr_free(&p.errs[i]);
+		}
+	}
+	free(p.errs);
+	return r;
+}
 
 static bool passed(const struct build *b, const char *exercise)
 {
@@ -326,7 +386,6 @@ static const char *base_name(const char *path)
 static char *sidebar_html(const struct build *b, int li, const struct lesson *cur, const char *cur_page)
 {
 	const struct course *c = b->c;
-	const char *lang = course_langs[li];
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -339,36 +398,42 @@ static char *sidebar_html(const struct build *b, int li, const struct lesson *cu
 			cur_page && strcmp(cur_page, pages[i][0]) == 0 ? " aria-current=\"page\"" : "",
 			tr(li, pages[i][1]));
 	fputs("</ul>\n<ol class=\"nav-sections\">\n", f);
+	/* One pass over the lessons, which are sorted by section: this runs
+	 * for every page, so it must not be sections x lessons. */
 	int n = 0;
-	for (size_t s = 0; s < c->n_sections; s++) {
-		bool any = false;
-		for (size_t i = 0; i < c->n_lessons && !any; i++)
-			any = strcmp(c->lessons[i].lang, lang) == 0 && strcmp(c->lessons[i].section, c->sections[s].id) == 0;
-		if (!any)
-			continue;   /* a section still being written */
-		cleanup_free char *st = html_escape(c->sections[s].title.text[li]);
-		bool current = cur && strcmp(cur->section, c->sections[s].id) == 0;
-		fprintf(f, "<li class=\"nav-section%s\"><span class=\"nav-section-title\">%s</span>\n",
-			current ? " current" : "", st);
-		bool list = !b->compact_nav || current;
-		if (list)
-			fputs("<ol>\n", f);
-		for (size_t i = 0; i < c->n_lessons; i++) {
-			const struct lesson *l = &c->lessons[i];
-			if (strcmp(l->lang, lang) != 0 || strcmp(l->section, c->sections[s].id) != 0)
-				continue;
-			n++;
-			if (!list)
-				continue;
-			cleanup_free char *t = html_escape(l->title);
-			fprintf(f, "<li><a href=\"%s.html\" data-lesson=\"%s\"%s><span class=\"n\">%d</span> %s</a></li>\n",
-				l->id, l->id, l == cur ? " aria-current=\"page\"" : "", n, t);
+	long open_sec = -1;
+	bool list = false;
+	int cur_sec = cur ? b->lsec[cur - c->lessons] : -1;
+	for (size_t i = 0; i <= c->n_lessons; i++) {
+		const struct lesson *l = i < c->n_lessons ? &c->lessons[i] : NULL;
+		if (l && b->llang[i] != li)
+			continue;
+		int sec = l ? b->lsec[i] : -1;
+		if (sec != open_sec) {
+			if (open_sec >= 0) {
+				if (list)
+					fputs("</ol>\n", f);
+				else
+					fprintf(f, "<a class=\"nav-more\" href=\"index.html#section-%s\">…</a>\n",
+						c->sections[open_sec].id);
+				fputs("</li>\n", f);
+			}
+			if (!l)
+				break;
+			open_sec = sec;
+			cleanup_free char *st = html_escape(c->sections[sec].title.text[li]);
+			bool current = sec == cur_sec;
+			fprintf(f, "<li class=\"nav-section%s\"><span class=\"nav-section-title\">%s</span>\n",
+				current ? " current" : "", st);
+			list = !b->compact_nav || current;
+			if (list)
+				fputs("<ol>\n", f);
 		}
-		if (list)
-			fputs("</ol>\n", f);
-		else
-			fprintf(f, "<a class=\"nav-more\" href=\"index.html#section-%s\">…</a>\n", c->sections[s].id);
-		fputs("</li>\n", f);
+		n++;
+		if (!list)
+			continue;
+		fprintf(f, "<li><a href=\"%s.html\" data-lesson=\"%s\"%s><span class=\"n\">%d</span> %s</a></li>\n",
+			l->id, l->id, l == cur ? " aria-current=\"page\"" : "", n, b->etitle[i]);
 	}
 	fputs("</ol>\n", f);
 	return memstream_take(f, &buf);
@@ -495,50 +560,40 @@ static char *exercise_html(const struct build *b, const struct exercise *e, int 
 	return memstream_take(f, &buf);
 }
 
-/* Pass 1: parse every lesson and learn every page and anchor. */
+/* Pass 1, after parse_one: learn every page and anchor. */
 static void parse_lessons(struct build *b)
 {
 	const struct course *c = b->c;
 	int count[COURSE_LANGS] = {0};
 
 	b->links = links_new();
-	b->lo = xcalloc(c->n_lessons ? c->n_lessons : 1, sizeof(*b->lo));
+	b->lsec = xcalloc(c->n_lessons + 1, sizeof(int));
+	b->llang = xcalloc(c->n_lessons + 1, sizeof(int));
+	b->etitle = xcalloc(c->n_lessons + 1, sizeof(char *));
+	for (size_t i = 0; i < c->n_lessons; i++) {
+		b->lsec[i] = course_section_index(c, c->lessons[i].section);
+		b->llang[i] = lang_index(c->lessons[i].lang);
+		b->etitle[i] = html_escape(c->lessons[i].title);
+	}
 	for (size_t i = 0; i < c->n_lessons; i++) {
 		const struct lesson *l = &c->lessons[i];
 		int li = lang_index(l->lang);
-		/* Ids the page itself uses are never given to a heading. */
-		size_t nex = 0;
-		while (l->exercises && l->exercises[nex])
-			nex++;
-		const char **reserved = xcalloc(nex * 2 + 8, sizeof(char *));
-		char **owned = xcalloc(nex * 2 + 1, sizeof(char *));
-		size_t r = 0;
-		static const char *const fixed[] = {"main", "objectives", "toc", "sidebar", "berth-lesson", "pager"};
-		for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
-			reserved[r++] = fixed[k];
-		for (size_t k = 0; k < nex; k++) {
-			owned[2 * k] = xasprintf("exercise-%s", l->exercises[k]);
-			owned[2 * k + 1] = xasprintf("exercise-%s-title", l->exercises[k]);
-			reserved[r++] = owned[2 * k];
-			reserved[r++] = owned[2 * k + 1];
-		}
-		b->lo[i].doc = md_parse(l->body, l->body_line, l->allow_html, reserved);
 		b->lo[i].index = count[li]++;
-
+		/* The anchors of a lesson page: its own (berth-lesson marks a
+		 * lesson for print.html's links), its exercises, its headings. */
 		cleanup_free char *page = xasprintf("%s/%s.html", l->lang, l->id);
-		for (size_t k = 0; k < r; k++)
-			if (strcmp(reserved[k], "berth-lesson") == 0 || strncmp(reserved[k], "exercise-", 9) == 0 ||
-			    strcmp(reserved[k], "objectives") == 0 || strcmp(reserved[k], "main") == 0)
-				links_add(b->links, page, reserved[k]);
+		static const char *const own[] = {"berth-lesson", "main", "objectives"};
+		for (size_t k = 0; k < 3; k++)
+			links_add(b->links, page, own[k]);
+		for (char **e = l->exercises; e && *e; e++) {
+			cleanup_free char *a = xasprintf("exercise-%s", *e);
+			links_add(b->links, page, a);
+		}
 		const struct md_heading *h;
 		size_t nh = md_headings(b->lo[i].doc, &h);
 		for (size_t k = 0; k < nh; k++)
 			links_add(b->links, page, h[k].id);
 		links_add_source(b->links, l->lang, base_name(l->path), l->id);
-		for (size_t k = 0; k < nex * 2; k++)
-			free(owned[k]);
-		free(owned);
-		free(reserved);
 	}
 	for (size_t i = 0; i < c->n_lessons; i++)
 		b->lo[i].lang_count = count[lang_index(c->lessons[i].lang)];
@@ -570,6 +625,34 @@ static int link_cb(void *ctx, const char *url, bool image, int line, char **new_
 {
 	struct link_cb *cb = ctx;
 	return links_resolve(&cb->from, url, image, line, new_url, err);
+}
+
+/* Parse one lesson ahead of parse_lessons (which then only registers
+ * its anchors): cmark's work, the part worth spreading over threads. */
+static int parse_one(struct build *b, size_t i, berr_t *err)
+{
+	const struct lesson *l = &b->c->lessons[i];
+	size_t nex = 0;
+	while (l->exercises && l->exercises[nex])
+		nex++;
+	const char **reserved = xcalloc(nex * 2 + 8, sizeof(char *));
+	char **owned = xcalloc(nex * 2 + 1, sizeof(char *));
+	size_t r = 0;
+	static const char *const fixed[] = {"main", "objectives", "toc", "sidebar", "berth-lesson", "pager"};
+	for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
+		reserved[r++] = fixed[k];
+	for (size_t k = 0; k < nex; k++) {
+		owned[2 * k] = xasprintf("exercise-%s", l->exercises[k]);
+		owned[2 * k + 1] = xasprintf("exercise-%s-title", l->exercises[k]);
+		reserved[r++] = owned[2 * k];
+		reserved[r++] = owned[2 * k + 1];
+	}
+	b->lo[i].doc = md_parse(l->body, l->body_line, l->allow_html, reserved);
+	for (size_t k = 0; k < nex * 2; k++)
+		free(owned[k]);
+	free(owned);
+	free(reserved);
+	return 0;
 }
 
 /* Pass 2 for one lesson: links checked and rewritten, body rendered for its
@@ -808,14 +891,13 @@ static int render_search(struct build *b, int li, berr_t *err)
 	return emit(b, li, rel, "search", tr(li, "search"), body, other, sidebar, NULL, scripts, err);
 }
 
-static int term_cmp_li;
-static const struct course *term_cmp_course;
-
-static int term_cmp(const void *a, const void *b)
+static int term_cmp(const void *a, const void *b, void *arg)
 {
 	const struct glossary_term *x = *(const struct glossary_term *const *)a;
 	const struct glossary_term *y = *(const struct glossary_term *const *)b;
-	return strcasecmp(x->term.text[term_cmp_li], y->term.text[term_cmp_li]);
+	int li = *(const int *)arg;
+	int r = strcasecmp(x->term.text[li], y->term.text[li]);
+	return r ? r : strcmp(x->id, y->id);
 }
 
 static int render_glossary(struct build *b, int li, berr_t *err)
@@ -830,9 +912,7 @@ static int render_glossary(struct build *b, int li, berr_t *err)
 	 * dictionary order by code point). */
 	for (size_t t = 0; t < c->n_terms; t++)
 		order[t] = &c->terms[t];
-	term_cmp_li = li;
-	term_cmp_course = c;
-	qsort(order, c->n_terms, sizeof(*order), term_cmp);
+	qsort_r(order, c->n_terms, sizeof(*order), term_cmp, &li);
 	fprintf(f, "<table class=\"glossary\">\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
 		tr(li, li == 0 ? "term_ko" : "term_en"), tr(li, li == 0 ? "term_en" : "term_ko"), tr(li, "definition"));
@@ -977,10 +1057,9 @@ static int build_search(struct build *b, int li, berr_t *err)
 		}
 	}
 	cleanup_free char *js = search_js(s, lang);
-	if (b->stats) {
+	if (b->stats)
 		b->stats->search_bytes[li] = strlen(js);
-		b->stats->search_sentences += search_n_sentences(s);
-	}
+	b->sentences[li] = search_n_sentences(s);
 	search_free(s);
 	cleanup_free char *rel = xasprintf("%s/search-index.js", lang);
 	return write_page(b->dir, rel, js, err);
@@ -1014,6 +1093,11 @@ static void build_free(struct build *b)
 		free(b->lo[i].print_html);
 	}
 	free(b->lo);
+	for (size_t i = 0; b->etitle && i < b->c->n_lessons; i++)
+		free(b->etitle[i]);
+	free(b->etitle);
+	free(b->lsec);
+	free(b->llang);
 	links_free(b->links);
 	free(b->tmpl_layout);
 	free(b->tmpl_index);
@@ -1025,6 +1109,21 @@ static void build_free(struct build *b)
 	for (char **p = b->passed; p && *p; p++)
 		free(*p);
 	free(b->passed);
+}
+
+static int lesson_page(struct build *b, size_t i, berr_t *err)
+{
+	return render_body(b, i, err) < 0 ? -1 : render_lesson(b, i, err);
+}
+
+/* The pages of one language besides its lessons. */
+static int language_pages(struct build *b, size_t i, berr_t *err)
+{
+	int li = (int)i;
+	if (render_index(b, li, err) < 0 || render_search(b, li, err) < 0 || render_glossary(b, li, err) < 0 ||
+	    render_print(b, li, err) < 0 || build_search(b, li, err) < 0)
+		return -1;
+	return 0;
 }
 
 static int build_all(struct build *b, berr_t *err)
@@ -1042,23 +1141,20 @@ static int build_all(struct build *b, berr_t *err)
 	if (o->results && progress_passed(o->results, o->learner ? o->learner : "", &b->passed, err) < 0)
 		return -1;
 	b->compact_nav = c->n_lessons / COURSE_LANGS > 60;
+	b->lo = xcalloc(c->n_lessons ? c->n_lessons : 1, sizeof(*b->lo));
+	if (par_for(b, c->n_lessons, parse_one, err) < 0)
+		return -1;
 	parse_lessons(b);
-	for (size_t i = 0; i < c->n_lessons; i++)
-		if (render_body(b, i, err) < 0)
-			return -1;
 	for (int li = 0; li < COURSE_LANGS; li++) {
 		cleanup_free char *d = xasprintf("%s/%s", b->dir, course_langs[li]);
 		if (mkdir_p(d, 0755, err) < 0)
 			return -1;
 	}
-	for (size_t i = 0; i < c->n_lessons; i++)
-		if (render_lesson(b, i, err) < 0)
-			return -1;
-	for (int li = 0; li < COURSE_LANGS; li++) {
-		if (render_index(b, li, err) < 0 || render_search(b, li, err) < 0 || render_glossary(b, li, err) < 0 ||
-		    render_print(b, li, err) < 0 || build_search(b, li, err) < 0)
-			return -1;
-	}
+	if (par_for(b, c->n_lessons, lesson_page, err) < 0 || par_for(b, COURSE_LANGS, language_pages, err) < 0)
+		return -1;
+	if (b->stats)
+		for (int li = 0; li < COURSE_LANGS; li++)
+			b->stats->search_sentences += b->sentences[li];
 	{
 		struct slots s = {0};
 		slot(&s, "course_ko", tr(0, "course"));
@@ -1093,7 +1189,15 @@ int site_build(const struct course *c, const struct site_options *o, struct site
 	cleanup_free char *old = xasprintf("%s.old-%d", o->out, (int)getpid());
 	struct build b = {.c = c, .o = o, .dir = tmp, .stats = stats};
 	int r;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *jobs = getenv("BERTH_LAB_JOBS");
 
+	/* Pages are independent once every lesson is parsed: one thread per
+	 * core (at most 8), or BERTH_LAB_JOBS. */
+	b.jobs = jobs && atoi(jobs) > 0 ? atoi(jobs) : cpus > 0 ? (int)cpus : 1;
+	if (b.jobs > 8)
+		b.jobs = 8;
+	atomic_init(&b.pages, 0);
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
 	if (remove_tree(tmp, err) < 0 || mkdir_p(tmp, 0755, err) < 0)
