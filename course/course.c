@@ -41,8 +41,10 @@ char *course_default_dir(void)
 	if (n > 0) {
 		self[n] = '\0';
 		char *bindir = dirname(self);
-		static const char *const candidates[] = {"%s/../../lessons", "%s/../share/berth/lessons"};
-		for (size_t i = 0; i < 2; i++) {
+		/* build/bin, build/asan/bin (make asan), an install. */
+		static const char *const candidates[] = {"%s/../../lessons", "%s/../../../lessons",
+							 "%s/../share/berth/lessons"};
+		for (size_t i = 0; i < 3; i++) {
 			char *p = xasprintf(candidates[i], bindir);
 			struct stat st;
 			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {

@@ -20,6 +20,7 @@
 
 #include <cmark-gfm.h>
 #include <cmark-gfm-core-extensions.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,12 +197,20 @@ static bool id_taken(const struct md_doc *d, const char *const *reserved, const 
 	return false;
 }
 
+/* cmark-gfm's parser is not thread-safe: while a parser with extensions
+ * runs it adds their special characters ('|', '~') to one global table and
+ * takes them out again in cmark_parser_finish, so a parse finishing on one
+ * thread breaks table and strikethrough parsing on another.  Parsing is
+ * serialised; rendering and everything else runs in parallel. */
+static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct md_doc *md_parse(const char *md, int first_line, bool allow_html, const char *const *reserved)
 {
 	struct md_doc *d = xcalloc(1, sizeof(*d));
 	cmark_iter *it;
 	cmark_event_type ev;
 
+	pthread_mutex_lock(&parse_lock);
 	cmark_gfm_core_extensions_ensure_registered();
 	d->opts = CMARK_OPT_DEFAULT | CMARK_OPT_GITHUB_PRE_LANG | CMARK_OPT_FOOTNOTES;
 	if (allow_html)
@@ -214,6 +223,7 @@ struct md_doc *md_parse(const char *md, int first_line, bool allow_html, const c
 	attach(d->parser, "tasklist");
 	cmark_parser_feed(d->parser, md, strlen(md));
 	d->root = cmark_parser_finish(d->parser);
+	pthread_mutex_unlock(&parse_lock);
 	if (!allow_html)
 		html_to_text(d->root);
 
