@@ -134,7 +134,7 @@ static int user_version(sqlite3 *db, int *out, berr_t *err)
 	return 0;
 }
 
-static int migrate(sqlite3 *db, berr_t *err)
+static int migrate(sqlite3 *db, const char *const *migrations, int n_migrations, berr_t *err)
 {
 	cleanup_free char *bump = NULL;
 	int version;
@@ -143,24 +143,24 @@ static int migrate(sqlite3 *db, berr_t *err)
 	 * taking the write lock on every CLI call would serialise readers. */
 	if (user_version(db, &version, err) < 0)
 		return -1;
-	if (version == N_MIGRATIONS)
+	if (version == n_migrations)
 		return 0;
 	if (db_begin(db, err) < 0)
 		return -1;
 	if (user_version(db, &version, err) < 0)
 		goto fail;
-	if (version > N_MIGRATIONS) {
+	if (version > n_migrations) {
 		berr_make(err, 0, "database schema version %d is newer than this berth (%d): upgrade berth",
-			  version, N_MIGRATIONS);
+			  version, n_migrations);
 		goto fail;
 	}
-	for (int i = version; i < N_MIGRATIONS; i++) {
+	for (int i = version; i < n_migrations; i++) {
 		if (db_exec(db, migrations[i], err) < 0) {
 			berr_wrap(err, "migration %d", i + 1);
 			goto fail;
 		}
 	}
-	bump = xasprintf("PRAGMA user_version = %d", N_MIGRATIONS);
+	bump = xasprintf("PRAGMA user_version = %d", n_migrations);
 	if (db_exec(db, bump, err) < 0 || db_commit(db, err) < 0)
 		goto fail;
 	return 0;
@@ -170,6 +170,11 @@ fail:
 }
 
 int db_open(const char *path, sqlite3 **out, berr_t *err)
+{
+	return db_open_schema(path, migrations, N_MIGRATIONS, out, err);
+}
+
+int db_open_schema(const char *path, const char *const *migrations, int n_migrations, sqlite3 **out, berr_t *err)
 {
 	sqlite3 *db = NULL;
 
@@ -183,7 +188,7 @@ int db_open(const char *path, sqlite3 **out, berr_t *err)
 	 * lock that a concurrent CLI may hold. */
 	sqlite3_busy_timeout(db, 30000);
 	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err) < 0 ||
-	    migrate(db, err) < 0) {
+	    migrate(db, migrations, n_migrations, err) < 0) {
 		berr_wrap(err, "%s", path);
 		sqlite3_close(db);
 		return -1;

@@ -13,7 +13,7 @@ int berr_vmake(berr_t *err, int status, int errnum, const char *fmt, va_list ap)
 
 	if (err == NULL)
 		return -1;
-	berr_free(err);
+	/* Format before freeing the old error: the new message may quote it. */
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	if (msg && errnum != 0) {
@@ -22,6 +22,7 @@ int berr_vmake(berr_t *err, int status, int errnum, const char *fmt, va_list ap)
 		free(msg);
 		msg = full;
 	}
+	berr_free(err);
 	*err = calloc(1, sizeof(**err));
 	if (*err == NULL) {
 		/* Out of memory while reporting an error: nothing better to do. */
