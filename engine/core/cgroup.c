@@ -655,16 +655,22 @@ int cgroup_stats(const struct cgroup *cg, struct cgroup_stats *out)
 		const char *d = cg->v2;
 		if (cg_read(d, "cpu.stat", buf, sizeof(buf)) == 0)
 			out->cpu_usage_ns = stat_field(buf, "usage_usec") * 1000ULL;
-		if (cg_read(d, "memory.current", buf, sizeof(buf)) == 0)
+		if (cg_read(d, "memory.current", buf, sizeof(buf)) == 0) {
 			out->mem_usage = strtoull(buf, NULL, 10);
-		if (cg_read(d, "memory.stat", buf, sizeof(buf)) == 0) {
-			unsigned long long inactive = stat_field(buf, "inactive_file");
-			out->mem_usage = out->mem_usage > inactive ? out->mem_usage - inactive : 0;
+			if (cg_read(d, "memory.stat", buf, sizeof(buf)) == 0) {
+				unsigned long long inactive = stat_field(buf, "inactive_file");
+				out->mem_usage = out->mem_usage > inactive ? out->mem_usage - inactive : 0;
+			}
+		} else {
+			/* The memory controller is not delegated here. */
+			out->mem_usage = rss_sum(cg);
 		}
 		if (cg_read(d, "memory.max", buf, sizeof(buf)) == 0 && strncmp(buf, "max", 3) != 0)
 			out->mem_limit = strtoull(buf, NULL, 10);
 		if (cg_read(d, "pids.current", buf, sizeof(buf)) == 0)
 			out->pids = strtoull(buf, NULL, 10);
+		else
+			out->pids = count_lines(d, "cgroup.threads");
 		if (cg_read(d, "io.stat", buf, sizeof(buf)) == 0) {
 			for (char *p = buf; (p = strstr(p, "rbytes=")); p++)
 				out->blk_read += strtoull(p + 7, NULL, 10);
