@@ -90,7 +90,9 @@ test_expect_success '/dev holds only docker'"'"'s nodes' '
 	berth exec box ls /dev | sort | tr "\n" " " >out &&
 	test "$(cat out)" = "fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero " &&
 	berth exec box head -c 4 /dev/urandom | wc -c | grep -x 4 &&
-	berth exec box sh -c "echo x >/dev/null"
+	berth exec box ls -l /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty >modes &&
+	test "$(grep -c "^crw-rw-rw-" modes)" = 6 &&
+	berth exec -u nobody box sh -c "echo x >/dev/null && umask" | grep -x 0022
 '
 
 test_expect_success '/proc/sys and friends are read-only' '
@@ -133,10 +135,12 @@ test_expect_success '--cap-drop ALL --cap-add CHOWN leaves just CHOWN; --cap-add
 '
 
 test_expect_success '--privileged: every capability the host grants, devices, no seccomp, no masking' '
-	berth run --rm --privileged busybox sh -c "grep -E \"^(CapEff|Seccomp):\" /proc/self/status; mount -t tmpfs none /tmp && echo mounted" >out &&
+	berth run --rm --privileged busybox sh -c "grep -E \"^(CapEff|Seccomp):\" /proc/self/status; mount -t tmpfs none /tmp && echo mounted; ls /dev | wc -l; grep \" /sys \" /proc/mounts" >out &&
 	! grep "00000000a80425fb" out &&
 	grep -E "Seccomp:.*0" out &&
-	grep mounted out
+	grep mounted out &&
+	test "$(sed -n 4p out)" -gt 14 &&
+	grep " /sys sysfs rw," out
 '
 
 test_expect_success 'nothing is left behind' '
