@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
@@ -171,6 +172,23 @@ static int ensure_in_root(int rootfd, const char *path, bool dir)
 	}
 	close(pfd);
 	return open_in_root(rootfd, path, O_PATH | (dir ? O_DIRECTORY : 0), 0);
+}
+
+/* /proc, /dev and /sys must be plain directories of the image: everything
+ * below them (device nodes, masked and read-only paths, the cgroup mounts)
+ * is then set up by path under our own fresh mounts.  A symlink there (an
+ * image making /proc point elsewhere to escape the masking) is refused. */
+static int real_dir_in_root(int rootfd, const char *name)
+{
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	int fd = (int)syscall(SYS_openat2, rootfd, name, &how, sizeof(how));
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirat(rootfd, name, 0755) < 0 && errno != EEXIST)
+			return -1;
+		fd = (int)syscall(SYS_openat2, rootfd, name, &how, sizeof(how));
+	}
+	return fd;
 }
 
 /* Mount onto a path inside the root (resolved safely). */
@@ -650,6 +668,15 @@ __attribute__((noreturn)) static void child_main(struct child_args *a)
 	if (rootfd < 0)
 		FAIL(sock, "cannot open the root filesystem");
 
+	{
+		static const char *const top[] = {"proc", "dev", "sys"};
+		for (size_t i = 0; i < 3; i++) {
+			int fd = real_dir_in_root(rootfd, top[i]);
+			if (fd < 0)
+				FAIL(sock, "the image's /%s is not a directory", top[i]);
+			close(fd);
+		}
+	}
 	if (mount_in_root(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true) < 0)
 		FAIL(sock, "cannot mount /proc");
 	if (mount_in_root(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", true) < 0)

@@ -122,6 +122,16 @@ test_expect_success 'the host'"'"'s processes, network and files are out of sigh
 	! berth exec box test -e /work 2>/dev/null
 '
 
+test_expect_success 'an image whose /proc is a symlink cannot dodge the masking: it does not start' '
+	mkdir evil && ln -s /tmp evil/proc && tar -C evil -cf evil.tar proc &&
+	berth create --name evil busybox sh -c "echo x >/proc/sys/kernel/domainname && echo WROTE" >/dev/null &&
+	berth cp - evil:/ <evil.tar &&
+	test_status 1 berth start -a evil >out 2>err &&
+	! grep WROTE out &&
+	grep "/proc is not a directory" err &&
+	berth rm evil >/dev/null
+'
+
 test_expect_success 'no-new-privileges sets the flag; seccomp=unconfined turns the filter off' '
 	berth run --rm busybox grep NoNewPrivs /proc/self/status | grep -w 0 &&
 	berth run --rm --security-opt no-new-privileges busybox grep NoNewPrivs /proc/self/status | grep -w 1 &&
