@@ -30,6 +30,74 @@
 
 #define VERDICT "layers/.overlay-verdict"
 
+/* docker's "-init" layer, made once and shared read-only by every
+ * container: the mount points a container needs (/etc/hostname,
+ * /etc/hosts, /etc/resolv.conf, /proc, /dev, /sys) as empty files and
+ * directories.  Stacked as the topmost lower layer they exist before the
+ * container starts, so mounting over them writes nothing into its upper
+ * layer: no copy-up of /etc, nothing on disk for `run --rm` to create and
+ * delete again.  Returns its path relative to layers/l, or NULL. */
+static const char *init_layer(struct berth *b)
+{
+	/* Under runtime/, not layers/: layers/ holds only image layers (and
+	 * `system check` treats anything else there as an orphan). */
+	cleanup_free char *top = berth_path(b, "runtime");
+	cleanup_free char *dir = berth_path(b, "runtime/init");
+	struct stat st;
+
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return "../../runtime/init";
+	if (mkdir(top, 0700) < 0 && errno != EEXIST)
+		return NULL;
+	cleanup_free char *rnd = random_hex(4);
+	cleanup_free char *tmp = xasprintf("%s.tmp-%s", dir, rnd);
+	static const char *const dirs[] = {"", "/etc", "/proc", "/dev", "/sys"};
+	static const char *const files[] = {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"};
+	for (size_t i = 0; i < 5; i++) {
+		cleanup_free char *p = xasprintf("%s%s", tmp, dirs[i]);
+		if (mkdir(p, 0755) < 0)
+			goto fail;
+		if (chmod(p, i == 2 || i == 4 ? 0555 : 0755) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		cleanup_free char *p = xasprintf("%s%s", tmp, files[i]);
+		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0)
+			goto fail;
+		close(fd);
+	}
+	if (rename(tmp, dir) == 0 || (errno == ENOTEMPTY || errno == EEXIST)) {
+		/* Another CLI made it first: same content. */
+		cleanup_berr berr_t e = NULL;
+		remove_tree(tmp, &e);
+		return "../../runtime/init";
+	}
+fail: {
+	cleanup_berr berr_t e = NULL;
+	remove_tree(tmp, &e);
+	return NULL;
+}
+}
+
+/* May the init layer go on top of this image?  Only if the image's /etc,
+ * where it has one, is a directory: the init layer's own /etc would hide
+ * an /etc that is a symlink. */
+static bool init_layer_fits(const struct rootfs *r)
+{
+	for (size_t i = 0; r->lower_dirs && r->lower_dirs[i]; i++) {
+		struct stat st;
+		cleanup_free char *p = xasprintf("%s/etc", r->lower_dirs[i]);
+		if (lstat(p, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			return true;
+		/* A whiteout (0/0) deletes it: the init layer makes a new one. */
+		return S_ISCHR(st.st_mode) && st.st_rdev == 0;
+	}
+	return true;
+}
+
 /* rootfs_prepare's overlay case, minus the test mount. */
 static int build_overlay(struct berth *b, const struct image *img, const char *cdir, struct rootfs *out, berr_t *err)
 {
@@ -64,7 +132,13 @@ static int build_overlay(struct berth *b, const struct image *img, const char *c
 		rootfs_free(out);
 		return berr_make(err, e, "cannot create %s/upper", cdir);
 	}
-	out->mount_data = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lowers, out->upper_dir, out->work_dir);
+	const char *init = init_layer_fits(out) ? init_layer(b) : NULL;
+	if (init) {
+		memmove(out->lower_dirs + 1, out->lower_dirs, (n + 1) * sizeof(char *));
+		out->lower_dirs[0] = berth_path(b, "runtime/init");
+	}
+	out->mount_data = xasprintf("lowerdir=%s%s%s,upperdir=%s,workdir=%s", init ? init : "", init && n ? ":" : "",
+				    lowers, out->upper_dir, out->work_dir);
 	return 0;
 }
 
