@@ -18,7 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,11 +108,9 @@ static void remove_tree_async(char *path)
 		 * must not wait for this. */
 		syscall(SYS_close_range, 0U, ~0U, 0U);
 		setsid();
-		/* Background work: never in the way of the next container. */
-		{
-			struct sched_param sp = {0};
-			sched_setscheduler(0, SCHED_IDLE, &sp);
-		}
+		/* Background work: out of the next container's way (nice, not
+		 * SCHED_IDLE, which a busy host could starve for good). */
+		(void)!setpriority(PRIO_PROCESS, 0, 19);
 		rootfs_remove(path, &e);
 		remove_tree(path, &e);
 		_exit(0);
