@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,19 +62,36 @@ static int overlay_mount(const struct rootfs *r, const char *target)
 
 bool rootfs_overlay_works(const struct rootfs *r, const char *scratch, int *errnum)
 {
+	pid_t pid;
+	int status;
+
 	*errnum = 0;
 	if (mkdir(scratch, 0700) < 0 && errno != EEXIST) {
 		*errnum = errno;
 		return false;
 	}
-	if (overlay_mount(r, scratch) < 0) {
+	/* The trial mount happens in a child's own mount namespace: nothing
+	 * is ever mounted in the caller's, even if the child is killed. */
+	pid = fork();
+	if (pid < 0) {
 		*errnum = errno;
 		rmdir(scratch);
 		return false;
 	}
-	umount2(scratch, MNT_DETACH);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(errno & 0xff);
+		if (overlay_mount(r, scratch) < 0)
+			_exit(errno & 0xff);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
 	rmdir(scratch);
-	return true;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return true;
+	*errnum = WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
+	return false;
 }
 
 /* Build container_dir/flat from the layers, bottom first, via flat.tmp so

@@ -55,8 +55,8 @@ void rootfs_free(struct rootfs *r);
  * The target must be unmounted already; container_dir itself is left. */
 int rootfs_remove(const char *container_dir, berr_t *err);
 
-/* Would the kernel mount overlay with these options?  Tries once into a
- * scratch directory and unmounts. */
+/* Would the kernel mount overlay with these options?  Tries once, into a
+ * scratch directory, in a child process with its own mount namespace. */
 bool rootfs_overlay_works(const struct rootfs *r, const char *scratch_dir, int *errnum);
 
 #endif

@@ -205,6 +205,17 @@ test_expect_success 'image prune removes the dangling image only' '
 	berth image inspect hand:made >/dev/null
 '
 
+test_expect_success 'image prune --filter label= and until= choose what goes' '
+	berth import --change "LABEL tier=scratch" rootfs.tar >s1 &&
+	berth import --change "LABEL tier=keep" rootfs.tar >s2 &&
+	berth image prune -f --filter label=tier=scratch >out &&
+	grep -q "^deleted: $(cat s1)$" out && ! grep -q "$(cat s2)" out &&
+	berth image prune -f --filter until=2000-01-01 >out &&
+	test "$(cat out)" = "Total reclaimed space: 0B" &&
+	berth image prune -f >out && grep -q "^deleted: $(cat s2)$" out &&
+	test_status 1 berth image prune -f --filter color=red 2>err && grep -q "invalid filter" err
+'
+
 test_expect_success 'system check finds a clean store clean' '
 	berth system check >out &&
 	tail -n1 out | grep -q ": 0 repaired, 0 problems$"
