@@ -154,7 +154,24 @@ test_expect_success 'load reads a pipe too, and a second load changes nothing' '
 	test "$(BERTH_ROOT=$TMP/root3 berth images -q | wc -l)" = 1
 '
 
-test_expect_success 'save refuses to write to a terminal-less nothing: unknown image' '
+test_expect_success 'load moves a tag that pointed elsewhere, saying so as docker does' '
+	mkdir -p r5/etc && echo x >r5/etc/x && tar -C r5 -cf r5.tar . &&
+	BERTH_ROOT=$TMP/root5 berth import r5.tar busybox:latest >other &&
+	BERTH_ROOT=$TMP/root5 berth load -i "$SEED" >out &&
+	grep -qx "The image busybox:latest already exists, renaming the old one with ID $(cat other) to empty string" out &&
+	grep -qx "Loaded image: busybox:latest" out &&
+	BERTH_ROOT=$TMP/root5 berth images >out && grep -q "^<none>  *<none>  *$(cut -c8-19 other) " out
+'
+
+test_expect_success 'save by id writes an untagged image that loads by id' '
+	id=$(berth images -q --no-trunc busybox) &&
+	berth save -o byid.tar "$id" &&
+	test "$(tar xOf byid.tar manifest.json | json "d[0][\"RepoTags\"]")" = null &&
+	BERTH_ROOT=$TMP/root6 berth load -i byid.tar >out &&
+	test "$(cat out)" = "Loaded image ID: $id"
+'
+
+test_expect_success 'save of an unknown image fails and leaves no file' '
 	test_status 1 berth save -o x.tar nosuch 2>err &&
 	grep -q "No such image" err && test ! -e x.tar && ! ls x.tar.* 2>/dev/null
 '
