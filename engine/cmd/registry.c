@@ -43,6 +43,19 @@ int cmd_pull(struct berth *b, int argc, char **argv, berr_t *err)
 	o.out = stdout;
 	if (registry_pull(b, pos[0], &o, err) < 0)
 		return -1;
+	/* docker ends with the full name of what it pulled, -q or not. */
+	{
+		struct ref ref;
+		berr_t e = NULL;
+		if (ref_parse(pos[0], &ref, &e) == 0) {
+			if (!ref.tag && !ref.digest && !all)
+				ref.tag = xstrdup(REF_DEFAULT_TAG);
+			cleanup_free char *full = ref_string(&ref);
+			printf("%s\n", full);
+			ref_free(&ref);
+		}
+		berr_free(&e);
+	}
 	return 0;
 }
 

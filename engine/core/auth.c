@@ -81,7 +81,10 @@ static bool param_ahead(const struct cursor *c)
 		return false;
 	while (q < c->len && (c->s[q] == ' ' || c->s[q] == '\t'))
 		q++;
-	return q < c->len && c->s[q] == '=';
+	if (q >= c->len || c->s[q] != '=')
+		return false;
+	/* "abc==" or "abc=" at the end of an item is token68 padding. */
+	return q + 1 < c->len && c->s[q + 1] != '=' && c->s[q + 1] != ',';
 }
 
 static int quoted_string(struct cursor *c, char **out, berr_t *err)

@@ -195,8 +195,10 @@ int config_parse(const char *buf, size_t len, const char *origin, struct berth_c
 	c->registry_mirrors = xcalloc(1, sizeof(char *));
 	c->insecure_registries = xcalloc(1, sizeof(char *));
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root)
+	if (!root) {
+		config_clear(c);
 		return berr_make(err, 0, "%s: invalid JSON: %s (line %d)", origin, jerr.text, jerr.line);
+	}
 	if (!json_is_object(root)) {
 		berr_make(err, 0, "%s: the configuration must be a JSON object", origin);
 		goto out;

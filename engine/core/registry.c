@@ -205,6 +205,7 @@ void reg_xfer_reset(struct reg_xfer *x)
 	berr_free(&x->err);
 	x->done = false;
 	x->net_error = false;
+	x->retryable = false;
 	x->auth_retried = false;
 	x->upload_pos = 0;
 	x->received = 0;
@@ -504,6 +505,8 @@ static void net_error(struct reg_xfer *x, CURLcode code)
 
 	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &oserr);
 	x->net_error = true;
+	x->retryable = code != CURLE_COULDNT_CONNECT && code != CURLE_COULDNT_RESOLVE_HOST &&
+		       code != CURLE_OPERATION_TIMEDOUT;
 	switch (code) {
 	case CURLE_COULDNT_CONNECT:
 	{
@@ -1160,16 +1163,16 @@ int registry_login(struct berth *b, const char *server, const char *user, const 
 	int rc = -1;
 
 	*key_out = NULL;
-	if (registry_server_domain(server, &domain, err) < 0)
-		return -1;
-	if (reg_open(b, domain, NULL, NULL, &r, err) < 0)
-		return -1;
+	reg_xfer_init(&x, NULL, "GET", NULL);
+	if (registry_server_domain(server, &domain, err) < 0 || reg_open(b, domain, NULL, NULL, &r, err) < 0)
+		goto out;
 	/* The credentials to check are the ones given, not the stored ones. */
 	auth_cred_clear(&r->cred);
 	r->cred.username = xstrdup(user);
 	r->cred.password = xstrdup(pass);
 	r->have_cred = true;
 
+	reg_xfer_fini(&x);
 	reg_xfer_init(&x, r, "GET", xasprintf("%s/v2/", r->base));
 	x.no_auth = true;
 	if (reg_do(&x, err) < 0)

@@ -76,6 +76,15 @@ int registry_server_domain(const char *server, char **out, berr_t *err);
  * registry's API is, by the insecure-registries rules (caller frees). */
 char *registry_base_url(const struct berth_config *cfg, const char *domain);
 
+/* A manifest GET's body, as pull takes it (exposed for the fuzzer): the
+ * Content-Type (may be NULL) and the document classified, *media_type
+ * set; an index resolved for `platform` (NULL: this host) into chosen,
+ * returning 1; a manifest parsed and checked into *m, returning 0.  -1
+ * with err set for anything else. */
+struct oci_manifest;
+int registry_parse_document(const char *body, size_t len, const char *content_type, const char *platform,
+			    char **media_type, char chosen[72], struct oci_manifest *m, berr_t *err);
+
 /* ---- the client (for registry_pull.c and registry_push.c) -------------- */
 
 /* What a response said, of the headers berth uses. */
@@ -123,6 +132,7 @@ struct reg_xfer {
 	struct reg_resp resp;
 	bool done;
 	bool net_error;              /* the connection failed (worth a retry) */
+	bool retryable;              /* ...and broke mid-way, rather than refused or timed out */
 	berr_t err;                  /* when the transfer failed */
 	/* internal */
 	CURL *easy;

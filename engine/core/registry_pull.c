@@ -141,6 +141,20 @@ static bool platform_matches(const struct platform *want, const char *os, const 
 	return !want->variant[0] || strcmp(have.variant, want->variant) == 0;
 }
 
+/* reg_do, again when the connection broke mid-way (GET and HEAD are
+ * safe to repeat). */
+static int do_retrying(struct reg_xfer *x, berr_t *err)
+{
+	for (int attempt = 0;; attempt++) {
+		if (reg_do(x, err) == 0)
+			return 0;
+		if (!x->retryable || attempt >= MAX_RETRIES)
+			return -1;
+		berr_free(err);
+		reg_xfer_reset(x);
+	}
+}
+
 /* ---- manifests ---------------------------------------------------------- */
 
 enum doc_kind { DOC_MANIFEST, DOC_INDEX };
@@ -230,7 +244,6 @@ out:
 static int fetch_doc(struct reg *r, const char *reference, const char *shown, bool by_digest, struct doc *d,
 		     berr_t *err)
 {
-	cleanup_free char *url = NULL;
 	struct reg_xfer x;
 	int rc = -1;
 
@@ -240,7 +253,7 @@ static int fetch_doc(struct reg *r, const char *reference, const char *shown, bo
 		reg_xfer_init(&x, r, "HEAD", reg_url(r, "manifests/%s", reference));
 		x.accept = ACCEPT_ALL;
 		x.follow = true;
-		if (reg_do(&x, err) < 0) {
+		if (do_retrying(&x, err) < 0) {
 			reg_xfer_fini(&x);
 			return -1;
 		}
@@ -281,7 +294,7 @@ static int fetch_doc(struct reg *r, const char *reference, const char *shown, bo
 	x.max_body = MANIFEST_MAX;
 	cleanup_free char *too_large = xasprintf("manifest for %s is larger than 4 MiB: refused", shown);
 	x.too_large = too_large;
-	if (reg_do(&x, err) < 0)
+	if (do_retrying(&x, err) < 0)
 		goto out;
 	if (x.resp.status == 404) {
 		cleanup_free char *m = xasprintf("manifest for %s not found", shown);
@@ -362,6 +375,55 @@ static int choose_platform(const struct doc *idx, const struct platform *want, c
 	return rc;
 }
 
+/* What later steps rely on, beyond what oci_parse_manifest checks: sizes
+ * given (a blob is cut off at its size), and a sane number of layers. */
+static int check_manifest(const struct oci_manifest *m, berr_t *err)
+{
+	if (m->config.size < 0 || m->config.size > CONFIG_MAX)
+		return berr_make_status(err, EXIT_PULL, 0, "invalid manifest: the config has no usable size");
+	if (m->n_layers > MAX_LAYERS)
+		return berr_make_status(err, EXIT_PULL, 0, "invalid manifest: more than %d layers", MAX_LAYERS);
+	for (size_t i = 0; i < m->n_layers; i++)
+		if (m->layers[i].size < 0 || m->layers[i].size > (1LL << 42))
+			return berr_make_status(err, EXIT_PULL, 0, "invalid manifest: layer %zu has no usable size", i);
+	return 0;
+}
+
+int registry_parse_document(const char *body, size_t len, const char *content_type, const char *platform,
+			    char **media_type, char chosen[DIGEST_LEN], struct oci_manifest *m, berr_t *err)
+{
+	struct doc d = {0};
+	struct platform want;
+	int rc = -1;
+
+	*media_type = NULL;
+	chosen[0] = '\0';
+	memset(m, 0, sizeof(*m));
+	if (parse_platform(platform, &want, err) < 0)
+		return -1;
+	d.body = xstrndup(body, len);
+	d.len = len;
+	if (memchr(body, '\0', len)) {
+		/* JSON text has no NUL; jansson would stop at it. */
+		free(d.body);
+		return berr_make_status(err, EXIT_PULL, 0, "invalid manifest: NUL byte");
+	}
+	if (classify(&d, content_type, err) < 0)
+		goto out;
+	if (d.kind == DOC_INDEX) {
+		rc = choose_platform(&d, &want, chosen, err) < 0 ? -1 : 1;
+	} else if (oci_parse_manifest(d.body, d.len, m, err) == 0) {
+		rc = check_manifest(m, err);
+		if (rc < 0)
+			oci_manifest_clear(m);
+	}
+	if (rc >= 0)
+		*media_type = steal_pointer(&d.media_type);
+out:
+	doc_clear(&d);
+	return rc;
+}
+
 /* ---- blobs in memory (the config) ---------------------------------------- */
 
 static int fetch_small_blob(struct reg *r, const struct oci_descriptor *d, size_t max, char **out, size_t *len,
@@ -378,7 +440,7 @@ static int fetch_small_blob(struct reg *r, const struct oci_descriptor *d, size_
 	x.follow = true;
 	x.max_body = max;
 	x.too_large = "image config is too large";
-	if (reg_do(&x, err) < 0)
+	if (do_retrying(&x, err) < 0)
 		goto out;
 	if (x.resp.status != 200) {
 		reg_http_error(&x, NULL, err);
@@ -648,7 +710,7 @@ static void download_done(struct pull *p, struct layer_job *j)
 	berr_t e = NULL;
 
 	p->active_downloads--;
-	if (x->err && x->net_error && j->retries < MAX_RETRIES && !atomic_load(&p->cancel)) {
+	if (x->err && x->retryable && j->retries < MAX_RETRIES && !atomic_load(&p->cancel)) {
 		/* A broken connection: go on from where it stopped. */
 		j->retries++;
 		progress_status(p->pg, j->id, "Retrying");
@@ -1000,17 +1062,8 @@ static int pull_image(struct berth *b, struct reg *r, const struct target *t, co
 		(*err)->status = EXIT_PULL;
 		goto out;
 	}
-	if (m.config.size < 0 || m.n_layers > MAX_LAYERS) {
-		berr_make_status(err, EXIT_PULL, 0, "invalid manifest: %s",
-				 m.config.size < 0 ? "the config has no size" : "too many layers");
+	if (check_manifest(&m, err) < 0)
 		goto out;
-	}
-	for (size_t i = 0; i < m.n_layers; i++) {
-		if (m.layers[i].size < 0 || m.layers[i].size > (1LL << 42)) {
-			berr_make_status(err, EXIT_PULL, 0, "invalid manifest: layer %zu has no usable size", i);
-			goto out;
-		}
-	}
 	if (fetch_small_blob(r, &m.config, CONFIG_MAX, &config, &config_len, err) < 0)
 		goto out;
 	cfg_json = json_loadb(config, config_len, 0, &jerr);
@@ -1257,7 +1310,6 @@ static int pull_one(struct berth *b, struct ref *ref, const struct platform *wan
 {
 	struct target t;
 	struct outcome res = {0};
-	cleanup_free char *path_shown = NULL;
 	int rc;
 
 	make_target(ref, &t);
@@ -1329,9 +1381,13 @@ int registry_pull(struct berth *b, const char *refstr, const struct pull_options
 
 	if (!o)
 		o = &defaults;
-	if (ref_parse(refstr, &ref, err) < 0)
+	/* docker's CLI exits 1 for these too. */
+	if (ref_parse(refstr, &ref, err) < 0) {
+		(*err)->status = EXIT_PULL;
 		return -1;
+	}
 	if (parse_platform(o->platform, &want, err) < 0) {
+		(*err)->status = EXIT_PULL;
 		ref_free(&ref);
 		return -1;
 	}
