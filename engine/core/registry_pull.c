@@ -1237,7 +1237,7 @@ static int pull_from_endpoints(struct berth *b, const struct target *t, const st
 	struct berth_config cfg;
 	cleanup_strv char **bases = NULL;
 	size_t nb = 0;
-	berr_t answer = NULL, last = NULL;
+	berr_t answer = NULL, first_net = NULL, last = NULL;
 
 	if (config_load(b, &cfg, err) < 0) {
 		(*err)->status = EXIT_PULL;
@@ -1267,18 +1267,30 @@ static int pull_from_endpoints(struct berth *b, const struct target *t, const st
 		reg_close(r);
 		if (rc == 0) {
 			berr_free(&answer);
+			berr_free(&first_net);
 			berr_free(&last);
 			return 0;
 		}
 		if (!network && !answer)
 			answer = steal_pointer(&e);
+		else if (!first_net)
+			first_net = steal_pointer(&e);
 		else {
 			berr_free(&last);
 			last = steal_pointer(&e);
 		}
 	}
-	*err = answer ? steal_pointer(&answer) : steal_pointer(&last);
+	if (answer) {
+		*err = steal_pointer(&answer);
+	} else if (last) {
+		/* A mirror that is down, then Docker Hub out of reach (offline):
+		 * both matter to whoever reads it. */
+		berr_make_status(err, EXIT_PULL, 0, "%s; then Docker Hub: %s", first_net->msg, last->msg);
+	} else {
+		*err = steal_pointer(&first_net);
+	}
 	berr_free(&answer);
+	berr_free(&first_net);
 	berr_free(&last);
 	if (*err && (*err)->status == BERTH_EXIT_ERROR)
 		(*err)->status = EXIT_PULL;
