@@ -202,7 +202,9 @@ static void test_config_json(void)
 	ok(system(cmd) == 0, "cleaned up");
 	free(cmd);
 	free(path);
-	is_str(auth_server_key("docker.io"), "https://index.docker.io/v1/", "Docker Hub's key");
+	char *key = auth_server_key("docker.io");
+	is_str(key, "https://index.docker.io/v1/", "Docker Hub's key");
+	free(key);
 }
 
 static void test_daemon_json(void)
