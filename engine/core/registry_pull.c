@@ -466,6 +466,7 @@ out:
 /* ---- layers ------------------------------------------------------------- */
 
 enum lstate { L_EXISTS, L_QUEUED, L_DOWNLOADING, L_DOWNLOADED, L_UNPACKING, L_DONE, L_FAILED };
+enum { DL_RUNNING, DL_DONE, DL_FAILED };
 
 struct pull;
 
@@ -477,6 +478,7 @@ struct layer_job {
 	char chain_id[DIGEST_LEN], diff_id[DIGEST_LEN];
 	_Atomic enum lstate state;      /* written by workers too */
 	bool reported;                 /* "Pull complete" printed */
+	bool queued;                   /* handed to the workers */
 	char mt_buf[128];
 	struct layer_job *same_blob;   /* an earlier layer with the same blob */
 	bool in_store;                 /* blob already in blobs/sha256 */
@@ -485,6 +487,8 @@ struct layer_job {
 	bool x_live;
 	struct blob_writer *w;
 	long long have;                /* bytes in w */
+	atomic_llong written;          /* bytes in the blob file, for the worker reading it */
+	atomic_int dl;                 /* DL_RUNNING, DL_DONE (complete, right length), DL_FAILED */
 	long long skip;                /* bytes of a 200 answer to a Range request to drop */
 	bool skip_known;
 	int retries;
@@ -509,6 +513,7 @@ struct pull {
 	/* workers */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	pthread_cond_t data_cv;        /* more blob bytes, or a download ended */
 	struct layer_job **queue;      /* waiting for a worker */
 	size_t qhead, qtail;
 	size_t finished_unpacks;       /* guarded by mu; read by the main thread */
@@ -519,6 +524,8 @@ struct pull {
 	int wake[2];
 };
 
+static void data_signal(struct pull *p);
+
 static void fail_first(struct pull *p, berr_t *e)
 {
 	if (!p->first_err)
@@ -526,25 +533,65 @@ static void fail_first(struct pull *p, berr_t *e)
 	else
 		berr_free(e);
 	atomic_store(&p->cancel, true);
+	data_signal(p);
 }
 
-/* A source reading a blob file, counting for the progress bar and giving
- * up when the pull is cancelled. */
-struct count_source {
-	struct layer_fd_source fs;
-	struct layer_source inner;
-	struct layer_job *j;
+/* A source reading a blob file while the download is still writing it:
+ * at the end of what is there it waits for more (or for the download to
+ * end), so unpacking runs alongside the transfer.  It counts for the
+ * progress bar and gives up when the pull is cancelled. */
+struct grow_source {
+	struct layer_job *j;     /* whose download fills the file */
+	struct layer_job *self;  /* the layer being unpacked (counts) */
+	int fd;
+	off_t off;
+	char *buf;
+	size_t cap;
 };
 
-static ssize_t count_read(void *ctx, const void **buf, berr_t *err)
+static ssize_t grow_read(void *ctx, const void **buf, berr_t *err)
 {
-	struct count_source *s = ctx;
-	if (atomic_load(&s->j->p->cancel))
-		return berr_make(err, 0, "cancelled");
-	ssize_t n = s->inner.read(s->inner.ctx, buf, err);
-	if (n > 0)
-		atomic_fetch_add(&s->j->unpacked, n);
-	return n;
+	struct grow_source *g = ctx;
+	struct pull *p = g->self->p;
+
+	for (;;) {
+		if (atomic_load(&p->cancel))
+			return berr_make(err, 0, "cancelled");
+		long long avail = atomic_load(&g->j->written);
+		if (g->off < avail) {
+			size_t want = (size_t)(avail - g->off) < g->cap ? (size_t)(avail - g->off) : g->cap;
+			ssize_t n = pread(g->fd, g->buf, want, g->off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return berr_make(err, n < 0 ? errno : 0, "cannot read the downloaded blob");
+			g->off += n;
+			atomic_fetch_add(&g->self->unpacked, n);
+			*buf = g->buf;
+			return n;
+		}
+		int st = atomic_load(&g->j->dl);
+		if (st == DL_DONE) {
+			if (g->off >= atomic_load(&g->j->written))
+				return 0;
+			continue;
+		}
+		if (st == DL_FAILED)
+			return berr_make(err, 0, "download failed");
+		pthread_mutex_lock(&p->mu);
+		if (atomic_load(&g->j->written) <= g->off && atomic_load(&g->j->dl) == DL_RUNNING &&
+		    !atomic_load(&p->cancel))
+			pthread_cond_wait(&p->data_cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+/* Wake the workers reading blob files. */
+static void data_signal(struct pull *p)
+{
+	pthread_mutex_lock(&p->mu);
+	pthread_cond_broadcast(&p->data_cv);
+	pthread_mutex_unlock(&p->mu);
 }
 
 static const char *blob_file(struct layer_job *j)
@@ -571,11 +618,12 @@ static void file_digest(const char *path, char out[DIGEST_LEN])
 static void unpack_one(struct layer_job *j)
 {
 	struct berth *b = j->p->b;
+	struct layer_job *src_job = j->same_blob ? j->same_blob : j;
 	cleanup_free char *store_path = NULL;
 	const char *path = blob_file(j);
 	cleanup_close int fd = -1, dfd = -1;
-	struct count_source cs = {.j = j};
-	struct layer_source src = {.read = count_read, .ctx = &cs};
+	struct grow_source gs = {.j = src_job, .self = j};
+	struct layer_source src = {.read = grow_read, .ctx = &gs};
 
 	if (!path)
 		path = store_path = store_blob_path(b, j->desc->digest);
@@ -586,14 +634,22 @@ static void unpack_one(struct layer_job *j)
 	}
 	if (layer_tmp_dir(b, &j->tmp_dir, &dfd, &j->uerr) < 0)
 		return;
-	layer_fd_source_init(&cs.fs, &cs.inner, fd);
+	gs.fd = fd;
+	gs.cap = 1 << 20;
+	gs.buf = xmalloc(gs.cap);
 	int r = layer_unpack(&src, NULL, dfd, &j->res, &j->uerr);
-	layer_fd_source_fini(&cs.fs);
+	free(gs.buf);
 	if (r < 0) {
 		/* A corrupted blob usually fails to unpack before its digest
-		 * can be compared: say what is really wrong. */
+		 * can be compared: once it is all here, say what is really
+		 * wrong. */
 		char got[DIGEST_LEN];
-		if (atomic_load(&j->p->cancel))
+		struct pull *p = j->p;
+		pthread_mutex_lock(&p->mu);
+		while (atomic_load(&src_job->dl) == DL_RUNNING && !atomic_load(&p->cancel))
+			pthread_cond_wait(&p->data_cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		if (atomic_load(&p->cancel) || atomic_load(&src_job->dl) != DL_DONE)
 			return;
 		file_digest(path, got);
 		if (strcmp(got, j->desc->digest) != 0) {
@@ -648,7 +704,7 @@ static void *worker(void *arg)
 static void queue_unpack(struct pull *p, struct layer_job *j)
 {
 	pthread_mutex_lock(&p->mu);
-	j->state = L_UNPACKING;
+	j->queued = true;
 	p->queue[p->qtail++] = j;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
@@ -681,6 +737,8 @@ static int blob_sink(void *ctx, const void *buf, size_t len, berr_t *err)
 	if (blob_writer_write(j->w, d, len, err) < 0)
 		return -1;
 	j->have += (long long)len;
+	atomic_store(&j->written, j->have);
+	data_signal(j->p);
 	progress_bytes(j->p->pg, j->id, "Downloading", j->have, j->desc->size);
 	return 0;
 }
@@ -701,7 +759,14 @@ static int start_download(struct pull *p, struct layer_job *j, berr_t *err)
 		j->x.range = xasprintf("bytes=%lld-", j->have);
 	j->state = L_DOWNLOADING;
 	p->active_downloads++;
-	return reg_start(&j->x, err);
+	if (reg_start(&j->x, err) < 0)
+		return -1;
+	/* Unpacking follows the download as the bytes land. */
+	if (!j->queued) {
+		j->queued = true;
+		queue_unpack(p, j);
+	}
+	return 0;
 }
 
 static void download_done(struct pull *p, struct layer_job *j)
@@ -753,22 +818,30 @@ static void download_done(struct pull *p, struct layer_job *j)
 		j->state = L_FAILED;
 		return;
 	}
-	j->state = L_DOWNLOADED;
 	progress_status(p->pg, j->id, "Verifying Checksum");
 	progress_status(p->pg, j->id, "Download complete");
 	reg_xfer_fini(&j->x);
 	j->x_live = false;
-	queue_unpack(p, j);
+	/* The worker may have finished with the last bytes already. */
+	{
+		enum lstate expect = L_DOWNLOADING;
+		atomic_compare_exchange_strong(&j->state, &expect, L_UNPACKING);
+	}
+	atomic_store(&j->dl, DL_DONE);
+	data_signal(p);
 	/* Layers sharing this blob unpack from the same file. */
 	for (size_t i = 0; i < p->n; i++)
-		if (p->jobs[i].same_blob == j && p->jobs[i].state == L_QUEUED)
+		if (p->jobs[i].same_blob == j && p->jobs[i].state == L_QUEUED) {
+			atomic_store(&p->jobs[i].state, L_UNPACKING);
 			queue_unpack(p, &p->jobs[i]);
+		}
 }
 
 static void start_workers(struct pull *p)
 {
+	/* A worker may wait on a download's bytes: one more than the CPUs. */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int n = cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus;
+	int n = cpus < 1 ? 2 : cpus > 8 ? 9 : (int)cpus + 1;
 	if ((size_t)n > p->n)
 		n = (int)p->n;
 	p->threads = xcalloc((size_t)n, sizeof(pthread_t));
@@ -856,15 +929,17 @@ static int run_layers(struct pull *p, berr_t *err)
 	if (pipe2(p->wake, O_CLOEXEC | O_NONBLOCK) < 0)
 		return berr_make(err, errno, "pipe");
 	p->queue = xcalloc(p->n + 1, sizeof(*p->queue));
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
 	start_workers(p);
 
 	/* Blobs already in the store need no download. */
 	for (size_t i = 0; i < p->n; i++) {
 		struct layer_job *j = &p->jobs[i];
-		if (j->state == L_QUEUED && j->in_store && !j->same_blob)
+		if (j->state == L_QUEUED && j->in_store && !j->same_blob) {
+			atomic_store(&j->written, j->desc->size);
+			atomic_store(&j->dl, DL_DONE);
+			atomic_store(&j->state, L_UNPACKING);
 			queue_unpack(p, j);
+		}
 	}
 	for (;;) {
 		for (size_t i = 0; i < p->n && !p->first_err && p->active_downloads < p->max_downloads; i++) {
@@ -1099,6 +1174,9 @@ static int pull_image(struct berth *b, struct reg *r, const struct target *t, co
 	/* Which layers are missing. */
 	p.n = m.n_layers;
 	p.jobs = xcalloc(p.n + 1, sizeof(*p.jobs));
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	pthread_cond_init(&p.data_cv, NULL);
 	p.max_downloads = r->cfg.max_concurrent_downloads;
 	{
 		const char *env = getenv("BERTH_MAX_CONCURRENT_DOWNLOADS");
@@ -1217,6 +1295,7 @@ out:
 		free_jobs(&p);
 		pthread_mutex_destroy(&p.mu);
 		pthread_cond_destroy(&p.cv);
+		pthread_cond_destroy(&p.data_cv);
 	}
 	json_decref(cfg_json);
 	image_free(img);

@@ -55,10 +55,10 @@ test_expect_success 'a blob corrupted on the registry'"'"'s disk fails with a di
 test_expect_success 'a root with images of its own keeps them as they were' '
 	mkdir -p src && echo hello >src/hello && tar -C src -cf hello.tar hello &&
 	BERTH_ROOT=$TMP/root6 berth import hello.tar mine:v1 >/dev/null &&
-	BERTH_ROOT=$TMP/root6 berth images >before &&
+	BERTH_ROOT=$TMP/root6 berth images | awk "{print \$1, \$2, \$3}" >before &&
 	ls $TMP/root6/blobs/sha256 >blobs.before &&
 	test_status 1 env BERTH_ROOT=$TMP/root6 berth pull $SPOILT/corrupt/app:v1 >/dev/null 2>&1 &&
-	BERTH_ROOT=$TMP/root6 berth images >after && test_cmp before after &&
+	BERTH_ROOT=$TMP/root6 berth images | awk "{print \$1, \$2, \$3}" >after && test_cmp before after &&
 	ls $TMP/root6/blobs/sha256 >blobs.after && test_cmp blobs.before blobs.after &&
 	BERTH_ROOT=$TMP/root6 berth system check >check && test_grep "0 problems" check
 '
