@@ -1035,6 +1035,17 @@ static int set_repo_digest(sqlite3 *db, const char *name, const char *id, berr_t
 	return 0;
 }
 
+static bool repo_digest_is(sqlite3 *db, const char *name, const char *id)
+{
+	cleanup_stmt sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM repo_digests WHERE name = ? AND image_id = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	return sqlite3_step(st) == SQLITE_ROW;
+}
+
 static bool image_known(sqlite3 *db, const char *id)
 {
 	cleanup_stmt sqlite3_stmt *st = NULL;
@@ -1271,16 +1282,31 @@ static int pull_image(struct berth *b, struct reg *r, const struct target *t, co
 			tag_points_at(db, t->canonical, &before);
 		for (size_t i = 0; i < p.n; i++)
 			recs[i] = p.jobs[i].rec;
-		if (db_begin(db, err) < 0) {
-			free(recs);
-			goto out;
-		}
-		if (image_insert(db, img->id, config, config_len, recs, p.n, NULL, md->digest, err) < 0 ||
-		    (t->canonical && image_set_tag(db, t->canonical, img->id, NULL, err) < 0) ||
-		    set_repo_digest(db, rd, img->id, err) < 0 || db_commit(db, err) < 0) {
-			db_rollback(db);
-			free(recs);
-			goto out;
+		/* Nothing to write when the image, its name and its digest are
+		 * all recorded already: a repeated pull stays a read. */
+		bool unchanged = existed && !any_new && (!t->canonical || (before && strcmp(before, img->id) == 0)) &&
+				 repo_digest_is(db, rd, img->id);
+		if (!unchanged) {
+			if (db_begin(db, err) < 0) {
+				free(recs);
+				goto out;
+			}
+			if (image_insert(db, img->id, config, config_len, recs, p.n, NULL, md->digest, err) < 0 ||
+			    (t->canonical && image_set_tag(db, t->canonical, img->id, NULL, err) < 0) ||
+			    set_repo_digest(db, rd, img->id, err) < 0) {
+				db_rollback(db);
+				free(recs);
+				goto out;
+			}
+			/* Where these blobs live, for mounts on a later push. */
+			for (size_t i = 0; i < p.n; i++)
+				reg_note_blob(r, db, p.jobs[i].desc->digest);
+			reg_note_blob(r, db, m.config.digest);
+			if (db_commit(db, err) < 0) {
+				db_rollback(db);
+				free(recs);
+				goto out;
+			}
 		}
 		free(recs);
 		/* docker: "up to date" when the name already meant this image. */
