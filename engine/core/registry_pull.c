@@ -35,6 +35,7 @@
 #include "ref.h"
 #include "store.h"
 #include "sysinfo.h"
+#include "tarsplit.h"
 #include "util.h"
 
 #include <errno.h>
@@ -494,6 +495,8 @@ struct layer_job {
 	int retries;
 	/* unpack (worker thread) */
 	char *tmp_dir;
+	struct tarsplit *ts;           /* an uncompressed layer is kept as a split, as load keeps it */
+	char *split_tmp;
 	struct layer_result res;
 	atomic_llong unpacked;
 	berr_t uerr;
@@ -637,7 +640,8 @@ static void unpack_one(struct layer_job *j)
 	gs.fd = fd;
 	gs.cap = 1 << 20;
 	gs.buf = xmalloc(gs.cap);
-	int r = layer_unpack(&src, NULL, dfd, &j->res, &j->uerr);
+	j->ts = tarsplit_new();
+	int r = layer_unpack(&src, NULL, j->ts, dfd, &j->res, &j->uerr);
 	free(gs.buf);
 	if (r < 0) {
 		/* A corrupted blob usually fails to unpack before its digest
@@ -672,6 +676,10 @@ static void unpack_one(struct layer_job *j)
 				 j->desc->digest, j->res.diff_id, j->diff_id);
 		return;
 	}
+	/* An uncompressed layer: its split and directory keep it, not a
+	 * second copy in blobs/ (tarsplit.h). */
+	if (j->res.split_used && !j->same_blob)
+		tarsplit_save(j->ts, b, j->res.blob_digest, &j->split_tmp, &j->uerr);
 }
 
 static void *worker(void *arg)
@@ -1099,6 +1107,10 @@ static void free_jobs(struct pull *p)
 			free(j->tmp_dir);
 		}
 		berr_free(&j->uerr);
+		tarsplit_free(j->ts);
+		if (j->split_tmp)
+			unlink(j->split_tmp);
+		free(j->split_tmp);
 	}
 	free(p->jobs);
 	free(p->queue);
@@ -1219,7 +1231,7 @@ static int pull_image(struct berth *b, struct reg *r, const struct target *t, co
 		j->rec.size = layer_size_known(db, j->chain_id, &known);
 		if (known && layer_exists(b, j->chain_id)) {
 			j->state = L_EXISTS;
-			if (store_has(b, j->desc->digest))
+			if (layer_blob_exists(b, j->desc->digest))
 				snprintf(j->rec.blob, sizeof(j->rec.blob), "%s", j->desc->digest);
 			else if (!local_blob_for_chain(db, j->chain_id, &j->rec, j->mt_buf, sizeof(j->mt_buf)))
 				snprintf(j->rec.blob, sizeof(j->rec.blob), "%s", j->desc->digest);
@@ -1255,7 +1267,12 @@ static int pull_image(struct berth *b, struct reg *r, const struct target *t, co
 			struct layer_job *j = &p.jobs[i];
 			if (j->state != L_DONE)
 				continue;
-			if (j->w) {
+			if (j->split_tmp) {
+				if (tarsplit_publish(b, j->split_tmp, j->res.blob_digest, err) < 0)
+					goto out;
+				free(j->split_tmp);
+				j->split_tmp = NULL;
+			} else if (j->w) {
 				blob_writer_set_digest(j->w, j->res.blob_digest);
 				if (blob_writer_commit(j->w, j->desc->digest, NULL, NULL, err) < 0 ||
 				    blob_writer_publish(j->w, err) < 0)

@@ -29,6 +29,7 @@
 #include "progress.h"
 #include "ref.h"
 #include "store.h"
+#include "tarsplit.h"
 #include "util.h"
 
 #include <errno.h>
@@ -118,7 +119,7 @@ static int prepare(struct berth *b, sqlite3 *db, const char *id, struct pimage *
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *blob = (const char *)sqlite3_column_text(st, 0);
-		if (!store_has(b, blob)) {
+		if (!layer_blob_exists(b, blob)) {
 			berr_make_status(err, EXIT_PUSH, 0,
 					 "layer blob %s of image %s is missing: run 'berth system check'", blob, id);
 			goto fail;
@@ -164,6 +165,56 @@ fail:
 }
 
 /* ---- blobs -------------------------------------------------------------- */
+
+/* A descriptor on a layer blob's bytes, to upload with pread (a retry
+ * starts over from any offset): the blob file, or for an uncompressed
+ * layer kept as a split (tarsplit.h) the tar rebuilt into an unnamed
+ * temporary file, its digest checked as it is rebuilt. */
+static int open_blob(struct berth *b, const char *digest, long long size, int *fd, berr_t *err)
+{
+	cleanup_free char *dir = berth_path(b, "blobs/tmp");
+	cleanup_free char *buf = NULL;
+	struct layer_blob *lb = NULL;
+	long long total = 0, n, declared = 0;
+	int t;
+
+	if (store_has(b, digest))
+		return store_open(b, digest, fd, err);
+	if (mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	t = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (t < 0)
+		return berr_make(err, errno, "cannot create a temporary file in %s", dir);
+	if (layer_blob_open(b, digest, &lb, &declared, err) < 0)
+		goto fail;
+	buf = xmalloc(1 << 20);
+	while ((n = layer_blob_read(lb, buf, 1 << 20, err)) > 0) {
+		for (long long off = 0; off < n;) {
+			ssize_t w = write(t, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				berr_make(err, errno, "cannot write a temporary file");
+				goto fail;
+			}
+			off += w;
+		}
+		total += n;
+	}
+	if (n < 0)
+		goto fail;
+	layer_blob_close(lb);
+	if (total != size) {
+		close(t);
+		return berr_make(err, 0, "layer %s is %lld bytes, the image says %lld", digest, total, size);
+	}
+	*fd = t;
+	return 0;
+fail:
+	layer_blob_close(lb);
+	close(t);
+	return -1;
+}
 
 enum bstep { B_HEAD, B_MOUNT, B_POST, B_PATCH, B_PUT, B_DONE, B_FAILED };
 
@@ -527,7 +578,7 @@ static int push_tag(struct berth *b, struct reg *r, sqlite3 *db, const char *id,
 				mounts[nm] = NULL;
 			}
 		}
-		if (store_open(b, j->digest, &j->fd, err) < 0) {
+		if (open_blob(b, j->digest, j->size, &j->fd, err) < 0) {
 			(*err)->status = EXIT_PUSH;
 			goto out;
 		}
