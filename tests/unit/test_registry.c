@@ -6,6 +6,7 @@
 #include "tap.h"
 #include "../../engine/core/auth.h"
 #include "../../engine/core/config.h"
+#include "../../engine/core/oci.h"
 #include "../../engine/core/progress.h"
 #include "../../engine/core/registry.h"
 #include "../../engine/core/util.h"
@@ -273,6 +274,77 @@ static void test_servers(void)
 	free(d);
 }
 
+#define H(c) "sha256:" c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
+static void test_documents(void)
+{
+	static const char list[] =
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.list.v2+json\","
+		"\"manifests\":["
+		"{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"digest\":\"" H("a") "\",\"size\":1,"
+		"\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v6\"}},"
+		"{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"digest\":\"" H("b") "\",\"size\":1,"
+		"\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}},"
+		"{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"digest\":\"" H("c") "\",\"size\":1,"
+		"\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}},"
+		"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" H("d") "\",\"size\":1,"
+		"\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}}]}";
+	static const char man[] =
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
+		"\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"digest\":\"" H("e") "\",\"size\":9},"
+		"\"layers\":[{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"digest\":\"" H("f") "\",\"size\":5}]}";
+	struct oci_manifest m;
+	char chosen[72], *mt = NULL;
+	berr_t err = NULL;
+
+	ok(registry_parse_document(list, strlen(list), "application/vnd.docker.distribution.manifest.list.v2+json",
+				   "linux/arm/v7", &mt, chosen, &m, &err) == 1 &&
+		   strcmp(chosen, H("b")) == 0,
+	   "a docker manifest list: --platform linux/arm/v7 picks the v7 entry");
+	free(mt);
+	ok(registry_parse_document(list, strlen(list), NULL, "linux/armhf", &mt, chosen, &m, &err) == 1 &&
+		   strcmp(chosen, H("b")) == 0,
+	   "armhf is arm/v7; the body's mediaType says it is a list");
+	free(mt);
+	ok(registry_parse_document(list, strlen(list), NULL, "linux/aarch64", &mt, chosen, &m, &err) == 1 &&
+		   strcmp(chosen, H("c")) == 0,
+	   "aarch64 is arm64, whose v8 variant is the default");
+	free(mt);
+	ok(registry_parse_document(list, strlen(list), NULL, "linux/arm", &mt, chosen, &m, &err) == 1 &&
+		   strcmp(chosen, H("a")) == 0,
+	   "no variant asked for: the first arm entry");
+	free(mt);
+	ok(registry_parse_document(list, strlen(list), NULL, "linux/s390x", &mt, chosen, &m, &err) < 0 &&
+		   strstr(err->msg, "no matching manifest for linux/s390x"),
+	   "a platform the list lacks: docker's message");
+	berr_free(&err);
+	ok(registry_parse_document(list, strlen(list), "application/vnd.oci.image.manifest.v1+json", NULL, &mt, chosen,
+				   &m, &err) < 0,
+	   "served as a manifest while its body says list: refused");
+	berr_free(&err);
+
+	ok(registry_parse_document(man, strlen(man), "application/vnd.docker.distribution.manifest.v2+json; charset=utf-8",
+				   NULL, &mt, chosen, &m, &err) == 0 &&
+		   m.n_layers == 1 && m.layers[0].size == 5 && strcmp(mt, "application/vnd.docker.distribution.manifest.v2+json") == 0,
+	   "a docker schema 2 manifest, Content-Type parameters ignored");
+	oci_manifest_clear(&m);
+	free(mt);
+
+	static const char *const bad[] = {
+		"{\"schemaVersion\":1,\"mediaType\":\"application/vnd.docker.distribution.manifest.v1+prettyjws\"}",
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"digest\":\"" H("e") "\"},\"layers\":[]}",
+		"{\"schemaVersion\":2,\"config\":{\"digest\":\"" H("e") "\",\"size\":1},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" H("f") "\"}]}",
+		"{\"schemaVersion\":2,\"config\":{\"digest\":\"md5:abc\",\"size\":1},\"layers\":[]}",
+		"{\"mediaType\":5}", "[]", "", "{\"manifests\":5}", "{\"mediaType\":\"text/html\"}",
+		NULL,
+	};
+	for (int i = 0; bad[i]; i++) {
+		mt = NULL;
+		ok(registry_parse_document(bad[i], strlen(bad[i]), NULL, NULL, &mt, chosen, &m, &err) < 0 && err && !mt,
+		   "document refused: %.60s", bad[i]);
+		berr_free(&err);
+	}
+}
+
 static void test_progress(void)
 {
 	char buf[200];
@@ -301,6 +373,7 @@ int main(void)
 	test_config_json();
 	test_daemon_json();
 	test_servers();
+	test_documents();
 	test_progress();
 	return done_testing();
 }
