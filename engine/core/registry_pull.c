@@ -14,10 +14,13 @@
  *     each written to the store as it arrives, cut off if it runs past its
  *     descriptor's size, resumed with a Range request when the connection
  *     breaks;
- *  4. each finished blob handed to an unpack thread (layer_unpack), which
- *     computes both its digest and its diff id in the one pass and unpacks
- *     it into a temporary directory; a blob whose digest is wrong fails
- *     the pull, and so does a diff id that is not the config's;
+ *  4. each blob unpacked by a worker thread (layer_unpack) while it is
+ *     still downloading: the worker reads the staging file as the transfer
+ *     writes it, computing the blob digest and the diff id in the one pass,
+ *     into a temporary directory; a blob whose digest is wrong fails the
+ *     pull, and so does a diff id that is not the config's.  An
+ *     uncompressed layer is then kept as a tar-split (tarsplit.h), as
+ *     `berth load` keeps it, and its staging file dropped;
  *  5. only when every layer is good: one syncfs, the blobs renamed into
  *     the store, the layer directories into layers/, and the image, its
  *     tag and its repo digest recorded in one transaction, through the
@@ -1248,7 +1251,11 @@ static int pull_image(struct berth *b, struct reg *r, const struct target *t, co
 				break;
 			}
 		progress_status(pg, j->id, "Pulling fs layer");
-		if (!j->same_blob && !j->in_store && waiting++ >= p.max_downloads)
+	}
+	/* Then, as docker lists them, the ones beyond the download limit. */
+	for (size_t i = 0; i < p.n; i++) {
+		struct layer_job *j = &p.jobs[i];
+		if (j->state == L_QUEUED && !j->same_blob && !j->in_store && waiting++ >= p.max_downloads)
 			progress_status(pg, j->id, "Waiting");
 	}
 
