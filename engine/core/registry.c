@@ -552,7 +552,7 @@ static void net_error(struct reg_xfer *x, CURLcode code)
 	}
 }
 
-static bool same_origin(const char *a, const char *b)
+bool reg_same_origin(const char *a, const char *b)
 {
 	CURLU *ua = curl_url(), *ub = curl_url();
 	char *sa = NULL, *sb = NULL, *ha = NULL, *hb = NULL, *pa = NULL, *pb = NULL;
@@ -645,7 +645,7 @@ static void finish(struct reg_xfer *x, CURLcode code)
 			return;
 		}
 		/* Credentials are for the registry alone. */
-		if (!same_origin(x->url, next))
+		if (!reg_same_origin(x->url, next))
 			x->no_auth = true;
 		free(x->url);
 		x->url = next;

@@ -214,6 +214,9 @@ int reg_do(struct reg_xfer *x, berr_t *err);
  * Exit status 1. */
 int reg_http_error(struct reg_xfer *x, const char *what, berr_t *err);
 
+/* Same scheme, host and port (default ports filled in)? */
+bool reg_same_origin(const char *a, const char *b);
+
 /* Resolve a Location header against the request's URL (caller frees);
  * NULL when it is not an http(s) URL. */
 char *reg_resolve_location(struct reg_xfer *x);

@@ -281,6 +281,9 @@ static void begin(struct bjob *j, enum bstep step, const char *method, char *url
 	j->x_live = true;
 	j->x.user = j;
 	j->step = step;
+	/* An upload location on another host (object storage) gets no
+	 * credentials: they are for the registry alone. */
+	j->x.no_auth = !reg_same_origin(url, j->p->r->base);
 }
 
 static int start_step(struct bjob *j, enum bstep step, berr_t *err)
