@@ -52,6 +52,16 @@ static const char *const migrations[] = {
 	"  name TEXT PRIMARY KEY,"            /* "docker.io/library/busybox@sha256:..." */
 	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
 	"CREATE INDEX repo_digests_image ON repo_digests(image_id);",
+	/* 3: where blobs were seen on registries (issue 6).  A pull or push
+	 * records (blob, registry host, repository); a later push of the
+	 * same blob to another repository of that registry mounts it from
+	 * there instead of uploading it again (docker's "Mounted from"). */
+	"CREATE TABLE blob_sources ("
+	"  digest TEXT NOT NULL,"
+	"  registry TEXT NOT NULL,"           /* "localhost:5000", "registry-1.docker.io" */
+	"  repository TEXT NOT NULL,"         /* "library/busybox" */
+	"  added INTEGER NOT NULL,"           /* ns */
+	"  PRIMARY KEY (digest, registry, repository));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
