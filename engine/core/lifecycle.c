@@ -151,7 +151,14 @@ void ctr_sweep_trash(struct berth *b)
 	}
 }
 
+static int remove_files(struct berth *b, const struct container *c, bool cgroups_gone, berr_t *err);
+
 int ctr_remove_files(struct berth *b, const struct container *c, berr_t *err)
+{
+	return remove_files(b, c, false, err);
+}
+
+static int remove_files(struct berth *b, const struct container *c, bool cgroups_gone, berr_t *err)
 {
 	const char *id = c->id;
 	cleanup_free char *cdir = container_dir(b, id);
@@ -161,8 +168,10 @@ int ctr_remove_files(struct berth *b, const struct container *c, berr_t *err)
 	struct cgroup cg;
 	cleanup_berr berr_t e2 = NULL;
 
-	container_set_state(b, id, CS_REMOVING, &e2);
-	if (ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
+	/* One write the less on the hot path: the row goes in a moment. */
+	if (!cgroups_gone)
+		container_set_state(b, id, CS_REMOVING, &e2);
+	if (!cgroups_gone && ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 		cgroup_remove(&cg, &e2);
 		cgroup_free(&cg);
 	}
@@ -368,8 +377,9 @@ bool restart_wanted(const struct start_spec *s, int code, int restart_count, boo
 
 int ctr_record_exit(struct berth *b, struct container *c, int code, bool oom, const char *error, berr_t *err)
 {
+	/* Called after runner_reap: its cgroup is gone already. */
 	if (json_is_true(json_object_get(c->host_config, "AutoRemove")))
-		return ctr_remove_files(b, c, err);
+		return remove_files(b, c, true, err);
 	if (container_set_exited(b, c->id, code, oom, error, err) < 0)
 		return -1;
 	c->state = CS_EXITED;
