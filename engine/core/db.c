@@ -62,6 +62,35 @@ static const char *const migrations[] = {
 	"  repository TEXT NOT NULL,"         /* "library/busybox" */
 	"  added INTEGER NOT NULL,"           /* ns */
 	"  PRIMARY KEY (digest, registry, repository));",
+	/* 4: containers (issue 4): one row per container (engine/core/container.c).  config and
+	 * host_config are docker's Config and HostConfig as JSON; times are ns
+	 * since the epoch (0 = never); pid_start/monitor_start are the processes'
+	 * start times from /proc/PID/stat, so a recycled pid is never mistaken
+	 * for ours. */
+	"CREATE TABLE containers ("
+	" id TEXT PRIMARY KEY CHECK (length(id) = 64),"
+	" name TEXT NOT NULL UNIQUE,"
+	" image_id TEXT NOT NULL,"
+	" image_ref TEXT NOT NULL DEFAULT '',"
+	" created INTEGER NOT NULL DEFAULT 0,"
+	" path TEXT NOT NULL DEFAULT '',"
+	" args TEXT NOT NULL DEFAULT '[]',"
+	" config TEXT NOT NULL DEFAULT '{}',"
+	" host_config TEXT NOT NULL DEFAULT '{}',"
+	" state TEXT NOT NULL DEFAULT 'created' CHECK (state IN"
+	"  ('created','running','paused','restarting','exited','dead','removing')),"
+	" pid INTEGER NOT NULL DEFAULT 0,"
+	" pid_start INTEGER NOT NULL DEFAULT 0,"
+	" monitor_pid INTEGER NOT NULL DEFAULT 0,"
+	" monitor_start INTEGER NOT NULL DEFAULT 0,"
+	" exit_code INTEGER NOT NULL DEFAULT 0,"
+	" oom_killed INTEGER NOT NULL DEFAULT 0,"
+	" error TEXT NOT NULL DEFAULT '',"
+	" started_at INTEGER NOT NULL DEFAULT 0,"
+	" finished_at INTEGER NOT NULL DEFAULT 0,"
+	" restart_count INTEGER NOT NULL DEFAULT 0,"
+	" stop_requested INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX containers_image ON containers(image_id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
