@@ -184,12 +184,8 @@ int cmd_run(struct berth *b, int argc, char **argv, berr_t *err)
 	}
 	o.image = args.argv[0];
 	o.cmd = args.argv + 1;
-	if (ctr_create(b, &o, true, &c, err) < 0) {
-		rc = run_error(err);
-		goto out;
-	}
 	struct start_opts so = {.attach = !f.detach, .attach_stdin = f.interactive && !f.detach};
-	if (ctr_start(b, c, &so, &code, err) < 0) {
+	if (ctr_run(b, &o, &so, &c, &code, err) < 0) {
 		rc = run_error(err);
 		goto out;
 	}

@@ -137,6 +137,22 @@ void container_list_free(struct container **v, size_t n)
 	"monitor_pid, monitor_start, exit_code, oom_killed, error, started_at, finished_at, restart_count, " \
 	"stop_requested"
 
+int container_db(struct berth *b, sqlite3 **db, berr_t *err)
+{
+	static sqlite3 *tuned;
+	if (berth_db(b, db, err) < 0)
+		return -1;
+	if (*db != tuned) {
+		/* Every CLI call is the last connection to close, and SQLite
+		 * checkpoints the WAL (two fsyncs) when the last one closes.
+		 * Leave that to the automatic checkpoint every 1000 pages:
+		 * commits in WAL mode with synchronous=NORMAL need no fsync. */
+		sqlite3_db_config(*db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+		tuned = *db;
+	}
+	return 0;
+}
+
 static const char *col_text(sqlite3_stmt *st, int i)
 {
 	const char *s = (const char *)sqlite3_column_text(st, i);
@@ -193,7 +209,7 @@ int container_insert(struct berth *b, struct container *c, berr_t *err)
 	sqlite3 *db;
 	bool generated = c->name == NULL;
 
-	if (berth_db(b, &db, err) < 0)
+	if (container_db(b, &db, err) < 0)
 		return -1;
 	args = json_dumps(c->args ? c->args : json_array(), JSON_COMPACT);
 	config = json_dumps(c->config, JSON_COMPACT);
@@ -283,7 +299,7 @@ int container_lookup(struct berth *b, const char *ref, struct container **out, b
 	*out = NULL;
 	if (!*ref)
 		return 0;
-	if (berth_db(b, &db, err) < 0)
+	if (container_db(b, &db, err) < 0)
 		return -1;
 	if (strlen(ref) == 64 && is_hex(ref)) {
 		if (load_where(db, "id = ?", ref, out, err) < 0)
@@ -344,7 +360,7 @@ int container_reload(struct berth *b, struct container *c, berr_t *err)
 	sqlite3 *db;
 	struct container *fresh = NULL;
 
-	if (berth_db(b, &db, err) < 0 || load_where(db, "id = ?", c->id, &fresh, err) < 0)
+	if (container_db(b, &db, err) < 0 || load_where(db, "id = ?", c->id, &fresh, err) < 0)
 		return -1;
 	if (!fresh)
 		return berr_make_status(err, 1, 0, "No such container: %s", c->id);
@@ -366,7 +382,7 @@ int container_list(struct berth *b, struct container ***out, size_t *n, berr_t *
 
 	*out = NULL;
 	*n = 0;
-	if (berth_db(b, &db, err) < 0)
+	if (container_db(b, &db, err) < 0)
 		return -1;
 	if (db_prepare(db, "SELECT " COLUMNS " FROM containers ORDER BY created DESC, rowid DESC", &st, err) < 0)
 		return -1;
@@ -405,7 +421,7 @@ static int exec_update(struct berth *b, const char *sql, const char *id, berr_t 
 	cleanup_stmt sqlite3_stmt *st = NULL;
 	sqlite3 *db;
 
-	if (berth_db(b, &db, err) < 0 || db_prepare(db, sql, &st, err) < 0)
+	if (container_db(b, &db, err) < 0 || db_prepare(db, sql, &st, err) < 0)
 		return -1;
 	if (bind)
 		bind(st, arg);
@@ -505,7 +521,7 @@ int container_rename(struct berth *b, struct container *c, const char *newname, 
 	cleanup_stmt sqlite3_stmt *st = NULL;
 	sqlite3 *db;
 
-	if (berth_db(b, &db, err) < 0 ||
+	if (container_db(b, &db, err) < 0 ||
 	    db_prepare(db, "UPDATE containers SET name = ? WHERE id = ?", &st, err) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, newname, -1, SQLITE_STATIC);

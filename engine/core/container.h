@@ -55,6 +55,9 @@ struct container {
 const char *cstate_name(enum cstate s);
 int cstate_parse(const char *s, enum cstate *out);
 
+/* berth_db, tuned for many short-lived CLIs (no checkpoint on close). */
+int container_db(struct berth *b, sqlite3 **db, berr_t *err);
+
 /* containers/<id> under the root (caller frees). */
 char *container_dir(const struct berth *b, const char *id);
 

@@ -91,9 +91,34 @@ static int create_files(struct berth *b, const struct container *c, berr_t *err)
 	return 0;
 }
 
+/* Delete a tree in the background.  Freeing blocks on a filesystem
+ * mounted with -o discard (this host's) waits for the device: 5-15 ms for
+ * a container's few directories, which `run --rm` should not pay.  The
+ * tree has been renamed out of containers/ already, so nothing can see it;
+ * a child in its own session removes it and exits. */
+static void remove_tree_async(char *path)
+{
+	pid_t p = fork();
+	if (p == 0) {
+		cleanup_berr berr_t e = NULL;
+		setsid();
+		rootfs_remove(path, &e);
+		remove_tree(path, &e);
+		_exit(0);
+	}
+	if (p < 0) {
+		cleanup_berr berr_t e = NULL;
+		rootfs_remove(path, &e);
+		remove_tree(path, &e);
+	}
+}
+
 int ctr_remove_files(struct berth *b, const char *id, berr_t *err)
 {
 	cleanup_free char *cdir = container_dir(b, id);
+	cleanup_free char *trash_dir = berth_path(b, "trash");
+	cleanup_free char *rnd = random_hex(4);
+	cleanup_free char *trash = xasprintf("%s/%s.%s", trash_dir, id, rnd);
 	struct cgroup cg;
 	cleanup_berr berr_t e2 = NULL;
 
@@ -102,7 +127,13 @@ int ctr_remove_files(struct berth *b, const char *id, berr_t *err)
 		cgroup_remove(&cg, &e2);
 		cgroup_free(&cg);
 	}
-	if (rootfs_remove(cdir, err) < 0 || remove_tree(cdir, err) < 0)
+	if ((mkdir(trash_dir, 0700) == 0 || errno == EEXIST) && rename(cdir, trash) == 0) {
+		if (container_delete_row(b, id, err) < 0)
+			return -1;
+		remove_tree_async(trash);
+		return 0;
+	}
+	if (errno != ENOENT && (rootfs_remove(cdir, err) < 0 || remove_tree(cdir, err) < 0))
 		return -1;
 	return container_delete_row(b, id, err);
 }
@@ -134,7 +165,7 @@ static int find_image(struct berth *b, const char *name, bool announce, struct i
 }
 
 static int create_with(struct berth *b, const struct create_opts *o, bool announce, struct container **out,
-		       struct image **img_out, berr_t *err)
+		       struct image **img_out, struct rootfs *rootfs_out, berr_t *err)
 {
 	struct image *img = NULL;
 	struct container *c = NULL;
@@ -146,17 +177,20 @@ static int create_with(struct berth *b, const struct create_opts *o, bool announ
 	if (ctrconfig_build(o, img, &c, err) < 0)
 		goto fail;
 	if (container_insert(b, c, err) < 0) {
-		if (!str_has_prefix((*err)->msg, "Error response") && str_has_prefix((*err)->msg, "Conflict"))
+		if (str_has_prefix((*err)->msg, "Conflict"))
 			berr_wrap(err, "Error response from daemon");
 		goto fail;
 	}
 	cdir = container_dir(b, c->id);
-	if (create_files(b, c, err) < 0 || rootfs_prepare(b, img, cdir, &rootfs, err) < 0) {
+	if (create_files(b, c, err) < 0 || ctr_rootfs_prepare(b, img, cdir, o->rm, &rootfs, err) < 0) {
 		cleanup_berr berr_t e2 = NULL;
 		ctr_remove_files(b, c->id, &e2);
 		goto fail;
 	}
-	rootfs_free(&rootfs);
+	if (rootfs_out)
+		*rootfs_out = rootfs;
+	else
+		rootfs_free(&rootfs);
 	*out = c;
 	if (img_out)
 		*img_out = img;
@@ -171,7 +205,7 @@ fail:
 
 int ctr_create(struct berth *b, const struct create_opts *o, bool announce, struct container **out, berr_t *err)
 {
-	return create_with(b, o, announce, out, NULL, err);
+	return create_with(b, o, announce, out, NULL, NULL, err);
 }
 
 /* ---- the runner ------------------------------------------------------ */
@@ -181,11 +215,17 @@ static int mount_rootfs_cb(void *ctx, const char *target, berr_t *err)
 	return rootfs_mount_at(ctx, target, err);
 }
 
-int runner_init(struct berth *b, struct container *c, struct runner *r, berr_t *err)
+int runner_init(struct berth *b, struct container *c, struct runner *r, struct image *img, struct rootfs *rootfs,
+		berr_t *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->b = b;
 	r->c = c;
+	r->img = img;
+	if (rootfs) {
+		r->rootfs = *rootfs;
+		r->have_rootfs = true;
+	}
 	if (ctrconfig_start_spec(c, &r->spec, err) < 0)
 		return -1;
 	if (!r->spec.seccomp_unconfined) {
@@ -199,9 +239,11 @@ int runner_init(struct berth *b, struct container *c, struct runner *r, berr_t *
 	r->cdir = container_dir(b, c->id);
 	r->rootfs_dir = xasprintf("%s/rootfs", r->cdir);
 	r->log_path = xasprintf("%s/container.log", r->cdir);
-	if (rootfs_prepare(b, r->img, r->cdir, &r->rootfs, err) < 0)
-		return -1;
-	r->have_rootfs = true;
+	if (!r->have_rootfs) {
+		if (ctr_rootfs_prepare(b, r->img, r->cdir, r->spec.auto_remove, &r->rootfs, err) < 0)
+			return -1;
+		r->have_rootfs = true;
+	}
 	if (mkdir(r->rootfs_dir, 0755) < 0 && errno != EEXIST)
 		return berr_make(err, errno, "cannot create %s", r->rootfs_dir);
 	r->rs.id = c->id;
@@ -380,6 +422,15 @@ static int start_runner(struct berth *b, struct container *c, struct runner *r, 
 	return 0;
 }
 
+static int check_startable(const struct container *c, berr_t *err)
+{
+	if (c->state == CS_PAUSED)
+		return berr_make_status(err, 1, 0, "Error response from daemon: cannot start a paused container, try unpause instead");
+	if (c->state == CS_REMOVING || c->state == CS_DEAD)
+		return berr_make_status(err, 1, 0, "Error response from daemon: container is marked for removal and cannot be started");
+	return 0;
+}
+
 int ctr_start(struct berth *b, struct container *c, const struct start_opts *so, int *exit_code, berr_t *err)
 {
 	struct runner r;
@@ -388,15 +439,36 @@ int ctr_start(struct berth *b, struct container *c, const struct start_opts *so,
 	*exit_code = 0;
 	if (c->state == CS_RUNNING || c->state == CS_RESTARTING)
 		return 0;
-	if (c->state == CS_PAUSED)
-		return berr_make_status(err, 1, 0, "Error response from daemon: cannot start a paused container, try unpause instead");
-	if (c->state == CS_REMOVING || c->state == CS_DEAD)
-		return berr_make_status(err, 1, 0, "Error response from daemon: container is marked for removal and cannot be started");
-	if (runner_init(b, c, &r, err) < 0) {
+	if (check_startable(c, err) < 0)
+		return -1;
+	if (runner_init(b, c, &r, NULL, NULL, err) < 0) {
 		runner_free(&r);
 		return -1;
 	}
 	rc = start_runner(b, c, &r, so, exit_code, err);
+	runner_free(&r);
+	return rc;
+}
+
+int ctr_run(struct berth *b, const struct create_opts *o, const struct start_opts *so, struct container **out,
+	    int *exit_code, berr_t *err)
+{
+	struct image *img = NULL;
+	struct rootfs rootfs;
+	struct runner r;
+	int rc;
+
+	*exit_code = 0;
+	if (create_with(b, o, true, out, &img, &rootfs, err) < 0)
+		return -1;
+	if (runner_init(b, *out, &r, img, &rootfs, err) < 0) {
+		cleanup_berr berr_t e2 = NULL;
+		runner_free(&r);
+		if (o->rm)
+			ctr_remove_files(b, (*out)->id, &e2);
+		return -1;
+	}
+	rc = start_runner(b, *out, &r, so, exit_code, err);
 	runner_free(&r);
 	return rc;
 }

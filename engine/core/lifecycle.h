@@ -27,6 +27,12 @@
  * 'x:latest' locally" on stderr. */
 int ctr_create(struct berth *b, const struct create_opts *o, bool announce, struct container **out, berr_t *err);
 
+/* Prepare the container's root filesystem (ctr_rootfs.c): rootfs_prepare's
+ * result, with the overlay test done once per root; `ephemeral` (--rm)
+ * mounts the upper layer with overlayfs' volatile option. */
+int ctr_rootfs_prepare(struct berth *b, const struct image *img, const char *container_dir, bool ephemeral,
+		       struct rootfs *out, berr_t *err);
+
 struct start_opts {
 	bool attach;        /* foreground: stream its output, wait, return its exit code */
 	bool attach_stdin;  /* forward our stdin (-i) */
@@ -35,6 +41,10 @@ struct start_opts {
 /* Start a created or stopped container.  Attached: *exit_code is the
  * container's; returns when it stopped (and, with --rm, is gone). */
 int ctr_start(struct berth *b, struct container *c, const struct start_opts *so, int *exit_code, berr_t *err);
+
+/* create + start in one go (docker run), preparing the root once. */
+int ctr_run(struct berth *b, const struct create_opts *o, const struct start_opts *so, struct container **out,
+	    int *exit_code, berr_t *err);
 
 /* docker stop: the stop signal, SIGKILL after `timeout` seconds (-1: the
  * container's StopTimeout, default 10); waits until it has stopped. */
@@ -63,7 +73,10 @@ struct runner {
 	struct run_spec rs;
 };
 
-int runner_init(struct berth *b, struct container *c, struct runner *r, berr_t *err);
+/* Fill r for container c.  img and rootfs, when not NULL, were prepared
+ * already (by create) and are taken over. */
+int runner_init(struct berth *b, struct container *c, struct runner *r, struct image *img, struct rootfs *rootfs,
+		berr_t *err);
 /* Create the cgroup and spawn; on failure nothing is left behind. */
 int runner_spawn(struct runner *r, struct spawned *sp, berr_t *err);
 /* After the container's PID 1 exited: was it OOM-killed?  Removes the

@@ -241,7 +241,7 @@ __attribute__((noreturn)) static void monitor_loop(struct runner *r, struct spaw
 		{
 			sqlite3 *db;
 			cleanup_stmt sqlite3_stmt *st = NULL;
-			if (berth_db(b, &db, &err) == 0 &&
+			if (container_db(b, &db, &err) == 0 &&
 			    db_prepare(db,
 				       "UPDATE containers SET state = 'restarting', exit_code = ?, oom_killed = ?, "
 				       "finished_at = ?, restart_count = restart_count + 1, pid = 0, pid_start = 0 "

@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
-#include <openssl/evp.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,28 +205,33 @@ fail:
 	return rc;
 }
 
-/* The cache key: what the program depends on, hashed. */
+/* The cache key: what the program depends on, hashed (FNV-1a, 64 bits:
+ * a cache key in a directory only root can write, not a security check;
+ * and no crypto library to initialise on the hot path). */
+static void fnv(uint64_t *h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++) {
+		*h ^= c[i];
+		*h *= 0x100000001b3ULL;
+	}
+}
+
 static char *cache_key(uint64_t caps)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char dig[EVP_MAX_MD_SIZE];
-	unsigned len = 0;
-	char head[128];
 	const struct scmp_version *v = seccomp_version();
-	char *hex;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char head[128];
 
 	snprintf(head, sizeof(head), "%s|%u|%u.%u.%u|%016llx", PROFILE_VERSION, seccomp_arch_native(),
 		 v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, (unsigned long long)caps);
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	EVP_DigestUpdate(md, head, strlen(head));
+	fnv(&h, head, strlen(head) + 1);
 	for (size_t i = 0; allow_always[i]; i++)
-		EVP_DigestUpdate(md, allow_always[i], strlen(allow_always[i]) + 1);
-	EVP_DigestFinal_ex(md, dig, &len);
-	EVP_MD_CTX_free(md);
-	hex = xmalloc(len * 2 + 1);
-	for (unsigned i = 0; i < len; i++)
-		sprintf(hex + 2 * i, "%02x", dig[i]);
-	return hex;
+		fnv(&h, allow_always[i], strlen(allow_always[i]) + 1);
+	for (size_t g = 0; g < sizeof(cap_groups) / sizeof(cap_groups[0]); g++)
+		for (size_t i = 0; cap_groups[g].names[i]; i++)
+			fnv(&h, cap_groups[g].names[i], strlen(cap_groups[g].names[i]) + 1);
+	return xasprintf("%016llx-%016llx", (unsigned long long)h, (unsigned long long)caps);
 }
 
 static int read_program(const char *path, struct sock_fprog *out)

@@ -2,7 +2,7 @@
  *
  * The profile (docker's default.json, as a table in seccomp.c) is turned
  * into a BPF program by libseccomp.  That takes milliseconds, so the program
- * is exported once (seccomp_export_bpf) into <root>/cache/seccomp/<sha256>.bpf,
+ * is exported once (seccomp_export_bpf) into <root>/cache/seccomp/<hash>-<caps>.bpf,
  * keyed by a hash of the rules, the capability set they depend on and the
  * architecture; every later start reads those few kilobytes and hands them
  * to seccomp(2) directly.
