@@ -8,6 +8,17 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* Integration fix (runtime branch, merging images + template): the
+ * template branch brings engine/core/tabwriter.{h,c} with the same symbol
+ * names; until the two are unified, this command-side one is renamed. */
+#define tabwriter cmd_tabwriter
+#define tw_init cmd_tw_init
+#define tw_row cmd_tw_row
+#define tw_cell cmd_tw_cell
+#define tw_cellf cmd_tw_cellf
+#define tw_flush cmd_tw_flush
+#define tw_free cmd_tw_free
+
 struct tabwriter {
 	char ***rows;     /* rows[i][j] */
 	size_t *ncells;
