@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include "container.h"
 #include "image.h"
+#include "netvol.h"
 #include "runtime.h"
 
 struct create_opts {
@@ -38,6 +39,7 @@ struct create_opts {
 	int stop_timeout;           /* -1 = not given */
 	const char *restart;        /* NULL = "no" */
 	bool interactive, tty, detach, rm, privileged, read_only, init;
+	struct netvol_opts nv;      /* networks, ports, volumes (netvol.h) */
 };
 
 /* Validate, merge with the image and fill a new container record (not yet

@@ -13,6 +13,7 @@
 #include "seccomp.h"
 #include "units.h"
 #include "util.h"
+#include "volume.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- files of a new container --------------------------------------- */
@@ -113,7 +115,17 @@ static void remove_tree_async(char *path)
 	}
 }
 
+/* Files and row; its mounts forgotten and, with `volumes` (rm -v, and
+ * always for --rm and failed creates, as docker), its anonymous volumes
+ * removed (volume.h). */
+static int remove_files(struct berth *b, const char *id, bool volumes, berr_t *err);
+
 int ctr_remove_files(struct berth *b, const char *id, berr_t *err)
+{
+	return remove_files(b, id, true, err);
+}
+
+static int remove_files(struct berth *b, const char *id, bool volumes, berr_t *err)
 {
 	cleanup_free char *cdir = container_dir(b, id);
 	cleanup_free char *trash_dir = berth_path(b, "trash");
@@ -123,6 +135,7 @@ int ctr_remove_files(struct berth *b, const char *id, berr_t *err)
 	cleanup_berr berr_t e2 = NULL;
 
 	container_set_state(b, id, CS_REMOVING, &e2);
+	volume_release_container(b, id, volumes, &e2);
 	if (cgroup_open(id, NULL, &cg, &e2) == 0) {
 		cgroup_remove(&cg, &e2);
 		cgroup_free(&cg);
@@ -176,13 +189,17 @@ static int create_with(struct berth *b, const struct create_opts *o, bool announ
 		return -1;
 	if (ctrconfig_build(o, img, &c, err) < 0)
 		goto fail;
+	/* Networks, ports, volumes (netvol.h): checked before anything exists. */
+	if (netvol_configure(b, &o->nv, img, c, err) < 0)
+		goto fail;
 	if (container_insert(b, c, err) < 0) {
 		if (str_has_prefix((*err)->msg, "Conflict"))
 			berr_wrap(err, "Error response from daemon");
 		goto fail;
 	}
 	cdir = container_dir(b, c->id);
-	if (create_files(b, c, err) < 0 || ctr_rootfs_prepare(b, img, cdir, o->rm, &rootfs, err) < 0) {
+	if (create_files(b, c, err) < 0 || netvol_attach(b, &o->nv, c, err) < 0 ||
+	    ctr_rootfs_prepare(b, img, cdir, o->rm, &rootfs, err) < 0) {
 		cleanup_berr berr_t e2 = NULL;
 		ctr_remove_files(b, c->id, &e2);
 		goto fail;
@@ -257,6 +274,12 @@ int runner_init(struct berth *b, struct container *c, struct runner *r, struct i
 	r->rs.init = r->spec.init;
 	r->rs.cg = &r->cg;
 	r->rs.proc = r->spec.proc;
+	/* Volumes, binds, tmpfs (volume.h), mounted by the child. */
+	ctr_net_init(&r->net);
+	if (volume_mount_plan(b, c, &r->mounts, &r->n_mounts, err) < 0)
+		return -1;
+	r->rs.mounts = r->mounts;
+	r->rs.n_mounts = r->n_mounts;
 	return 0;
 }
 
@@ -268,8 +291,27 @@ int runner_spawn(struct runner *r, struct spawned *sp, berr_t *err)
 		cgroup_free(&r->cg);
 		return -1;
 	}
-	if (runtime_spawn(&r->rs, sp, err) < 0) {
+	/* Its network namespace, addresses and ports (endpoint.h), ready
+	 * before the process exists; the child joins the namespace. */
+	if (endpoint_up(r->b, r->c, &r->net, err) < 0) {
 		cleanup_berr berr_t e2 = NULL;
+		cgroup_remove(&r->cg, &e2);
+		cgroup_free(&r->cg);
+		return -1;
+	}
+	r->rs.net_host = r->net.host;
+	r->rs.net_join = r->net.netns_fd >= 0;
+	r->rs.netns_fd = r->net.netns_fd;
+	if (runtime_spawn(&r->rs, sp, err) < 0 || endpoint_started(r->b, r->c, &r->net, sp->pid, sp->pidfd, err) < 0) {
+		cleanup_berr berr_t e2 = NULL;
+		if (sp->pid > 0 && sp->pidfd >= 0) {
+			/* Started, but its ports could not be served: undo. */
+			siginfo_t si;
+			kill(sp->pid, SIGKILL);
+			waitid(P_PIDFD, (id_t)sp->pidfd, &si, WEXITED);
+			spawned_close(sp);
+		}
+		endpoint_down(r->b, r->c->id, &r->net);
 		cgroup_remove(&r->cg, &e2);
 		cgroup_free(&r->cg);
 		return -1;
@@ -281,6 +323,7 @@ bool runner_reap(struct runner *r)
 {
 	cleanup_berr berr_t e = NULL;
 	bool oom = cgroup_oom_killed(&r->cg);
+	endpoint_down(r->b, r->c->id, &r->net); /* proxy, veths, addresses, peers' hosts */
 	cgroup_remove(&r->cg, &e);
 	cgroup_free(&r->cg);
 	return oom;
@@ -297,6 +340,7 @@ void runner_free(struct runner *r)
 	free(r->cdir);
 	free(r->rootfs_dir);
 	free(r->log_path);
+	mount_ops_free(r->mounts, r->n_mounts);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -643,6 +687,11 @@ int ctr_pause(struct berth *b, struct container *c, bool pause, berr_t *err)
 
 int ctr_remove(struct berth *b, struct container *c, bool force, berr_t *err)
 {
+	return ctr_remove_v(b, c, force, false, err);
+}
+
+int ctr_remove_v(struct berth *b, struct container *c, bool force, bool volumes, berr_t *err)
+{
 	if (is_live(c)) {
 		if (!force)
 			return berr_make_status(err, 1, 0,
@@ -670,7 +719,7 @@ int ctr_remove(struct berth *b, struct container *c, bool force, berr_t *err)
 		if (c->monitor_pid != getpid())
 			wait_pid_gone(c->monitor_pid, c->monitor_start, 5000);
 	}
-	return ctr_remove_files(b, c->id, err);
+	return remove_files(b, c->id, volumes, err);
 }
 
 /* ---- refresh ---------------------------------------------------------- */
@@ -687,6 +736,8 @@ int container_refresh(struct berth *b, struct container *c, berr_t *err)
 		kill(c->pid, SIGKILL);
 		wait_pid_gone(c->pid, c->pid_start, 2000);
 	}
+	/* Its addresses and ports: nobody else will give them back. */
+	endpoint_down(b, c->id, NULL);
 	{
 		struct cgroup cg;
 		cleanup_berr berr_t e2 = NULL;

@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "mounts.h"
 #include "caps.h"
 #include "cleanup.h"
 #include "seccomp.h"
@@ -582,6 +583,11 @@ __attribute__((noreturn)) static void child_main(struct child_args *a)
 		FAIL(sock, "cannot join the container's cgroup");
 	for (int i = 0; i < a->n_cg_fds; i++)
 		close(a->cg_fds[i]);
+	/* The network namespace the parent prepared (endpoint.h). */
+	if (s->net_join && setns(s->netns_fd, CLONE_NEWNET) < 0)
+		FAIL(sock, "cannot join the container's network namespace");
+	if (s->net_join)
+		close(s->netns_fd);
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		FAIL(sock, "cannot create a cgroup namespace");
 
@@ -604,6 +610,10 @@ __attribute__((noreturn)) static void child_main(struct child_args *a)
 	if (mount_in_root(rootfd, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true) < 0)
 		FAIL(sock, "cannot mount /sys");
 	setup_cgroupfs(sock, path, s->cg);
+	/* Volumes, binds, tmpfs (mounts.h): before /etc's files, which go on
+	 * top as docker's do. */
+	if (s->n_mounts && mounts_apply(rootfd, s->mounts, s->n_mounts, &err) < 0)
+		child_fail(sock, 125, "%s", err->msg);
 	{
 		static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
 		for (size_t i = 0; i < 3; i++) {
@@ -818,7 +828,11 @@ int runtime_spawn(const struct run_spec *s, struct spawned *out, berr_t *err)
 		berr_make(err, errno, "socketpair");
 		goto fail;
 	}
-	pid = clone_ns(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET, &pidfd, cgf.into, &into);
+	/* No new network namespace when the parent prepared one or the host's
+	 * is wanted (endpoint.h). */
+	pid = clone_ns(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+			       (s->net_join || s->net_host ? 0 : CLONE_NEWNET),
+		       &pidfd, cgf.into, &into);
 	if (pid < 0) {
 		berr_make(err, errno, "cannot create the container's namespaces");
 		goto fail;
