@@ -349,6 +349,7 @@ int cmd_container_prune(struct berth *b, int argc, char **argv, berr_t *err)
 		printf("%s\n", v[i]->id);
 	}
 	container_list_free(v, n);
+	ctr_sweep_trash(b);
 	if (any)
 		printf("\n");
 	printf("Total reclaimed space: 0B\n");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cmd_exec(struct berth *b, int argc, char **argv, berr_t *err)
 {
@@ -43,6 +44,11 @@ int cmd_exec(struct berth *b, int argc, char **argv, berr_t *err)
 	}
 	if (workdir && *workdir && *workdir != '/') {
 		r = berr_make_status(err, 1, 0, "Error response from daemon: the working directory '%s' is invalid, it needs to be an absolute path", workdir);
+		goto out;
+	}
+	if (tty && interactive && !detach && !isatty(0)) {
+		r = berr_make_status(err, 1, 0, "the input device is not a TTY");
+		(*err)->plain = 1;
 		goto out;
 	}
 	if (container_find(b, a.argv[0], &c, err) < 0) {

@@ -7,12 +7,14 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "tabwriter.h"
+#include "format.h"
 #include "../core/image.h"
 #include "../core/imageio.h"
 #include "../core/oci.h"
 #include "../core/ref.h"
 #include "../core/store.h"
+#include "../core/tabwriter.h"
+#include "../core/template.h"
 #include "../core/util.h"
 #include "../core/cleanup.h"
 
@@ -65,6 +67,15 @@ static bool ref_matches(const char *canonical, const char *pattern)
 	}
 	/* FamiliarMatch: the pattern against name:tag, then against name. */
 	return fnmatch(pattern, fam, FNM_PATHNAME) == 0 || fnmatch(pattern, name, FNM_PATHNAME) == 0;
+}
+
+static void filters_free(struct image_filters *f)
+{
+	strlist_free(&f->refs);
+	strlist_free(&f->labels);
+	free(f->before);
+	free(f->since);
+	memset(f, 0, sizeof(*f));
 }
 
 static int parse_filters(struct berth *b, struct strlist *raw, struct image_filters *f, berr_t *err)
@@ -169,21 +180,44 @@ static const char *digest_for_repo(char **digests, const char *repo)
 	return NULL;
 }
 
-static void image_row(struct tabwriter *t, bool quiet, bool digests, const char *repo, const char *tag,
-		      const char *digest, const char *id, const char *since, const char *size)
+/* Column names of docker's image table. */
+static const char *image_column(const char *field, void *ctx)
 {
-	tw_row(t);
-	if (quiet) {
-		tw_cell(t, id);
-		return;
-	}
-	tw_cell(t, repo);
-	tw_cell(t, tag);
-	if (digests)
-		tw_cell(t, digest ? digest : "<none>");
-	tw_cell(t, id);
-	tw_cell(t, since);
-	tw_cell(t, size);
+	static const char *const names[][2] = {
+		{"ID", "IMAGE ID"},         {"Repository", "REPOSITORY"}, {"Tag", "TAG"},
+		{"Digest", "DIGEST"},       {"CreatedSince", "CREATED"},  {"CreatedAt", "CREATED AT"},
+		{"Size", "SIZE"},           {"VirtualSize", "VIRTUAL SIZE"}, {"SharedSize", "SHARED SIZE"},
+		{"UniqueSize", "UNIQUE SIZE"}, {"Containers", "CONTAINERS"},
+	};
+	(void)ctx;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(field, names[i][0]) == 0)
+			return names[i][1];
+	return NULL;
+}
+
+/* Go's time.Time.String() in UTC: "2024-01-01 00:00:00 +0000 UTC". */
+static void go_time(long long t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+}
+
+/* One row as docker's image formatter sees it ({{json .}} shows this). */
+static json_t *image_row(const struct image_summary *im, const char *repo, const char *tag, const char *digest,
+			 bool notrunc)
+{
+	char sid[13], size[32], vsize[32], since[64], at[64];
+	image_human_size(im->size, size, sizeof(size));
+	image_human_size4(im->size, vsize, sizeof(vsize));
+	image_human_since(im->created, since, sizeof(since));
+	go_time(im->created, at, sizeof(at));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Containers", "N/A", "CreatedAt", at,
+			 "CreatedSince", since, "Digest", digest ? digest : "<none>", "ID",
+			 notrunc ? im->id : image_short_id(im->id, sid), "Repository", repo, "SharedSize", "N/A", "Size",
+			 size, "Tag", tag, "UniqueSize", "N/A", "VirtualSize", vsize);
 }
 
 int cmd_images(struct berth *b, int argc, char **argv, berr_t *err)
@@ -195,7 +229,7 @@ int cmd_images(struct berth *b, int argc, char **argv, berr_t *err)
 		{"all", 'a', OPT_BOOL, &all, "Show all images (default hides intermediate images)", NULL, false},
 		{"digests", 0, OPT_BOOL, &digests, "Show digests", NULL, false},
 		{"filter", 'f', OPT_LIST, &filters, "Filter output based on conditions provided", "filter", false},
-		{"format", 0, OPT_STRING, &format, "Format output using a custom template", "string", false},
+		{"format", 0, OPT_STRING, &format, FORMAT_HELP, "string", false},
 		{"no-trunc", 0, OPT_BOOL, &notrunc, "Don't truncate output", NULL, false},
 		{"quiet", 'q', OPT_BOOL, &quiet, "Only show image IDs", NULL, false},
 		END_OPTS,
@@ -206,8 +240,8 @@ int cmd_images(struct berth *b, int argc, char **argv, berr_t *err)
 	};
 	struct cli_args a;
 	struct image_summary *s = NULL;
-	struct image_filters f;
-	struct tabwriter t;
+	struct image_filters f = {0};
+	json_t *rows = NULL;
 	size_t n = 0;
 	int r;
 
@@ -218,33 +252,15 @@ int cmd_images(struct berth *b, int argc, char **argv, berr_t *err)
 		strlist_push(&filters, fl);
 	}
 	free(a.argv);
-	if (format && *format && strcmp(format, "table") != 0 && !str_has_prefix(format, "table ")) {
-		/* --format needs the template engine (engine/core/template.h),
-		 * which has not landed on this branch yet. */
-		r = berr_make(err, 0, "--format is not supported yet");
-		goto out;
-	}
 	if (parse_filters(b, &filters, &f, err) < 0 || image_list(b, &s, &n, err) < 0) {
 		r = fail1(err);
 		goto out;
 	}
 	qsort(s, n, sizeof(*s), cmp_created);
-	tw_init(&t);
-	if (!quiet) {
-		tw_row(&t);
-		tw_cell(&t, "REPOSITORY");
-		tw_cell(&t, "TAG");
-		if (digests)
-			tw_cell(&t, "DIGEST");
-		tw_cell(&t, "IMAGE ID");
-		tw_cell(&t, "CREATED");
-		tw_cell(&t, "SIZE");
-	}
+	rows = json_array();
 	for (size_t i = 0; i < n; i++) {
 		struct image_summary *im = &s[i];
 		bool untagged = !im->repo_tags[0] && !im->repo_digests[0];
-		char sid[13], size[32], since[64];
-		const char *id = notrunc ? im->id : image_short_id(im->id, sid);
 
 		if (!all && untagged && im->has_children && f.dangling != 1)
 			continue;
@@ -258,14 +274,11 @@ int cmd_images(struct berth *b, int argc, char **argv, berr_t *err)
 			continue;
 		if (!labels_match(b, im->id, &f.labels))
 			continue;
-		image_human_size(im->size, size, sizeof(size));
-		image_human_since(im->created, since, sizeof(since));
-
 		/* One row per name; with a reference filter, only names that match. */
 		char **names = im->repo_tags[0] ? im->repo_tags : im->repo_digests;
 		if (!names[0]) {
 			if (f.refs.n == 0)
-				image_row(&t, quiet, digests, "<none>", "<none>", NULL, id, since, size);
+				json_array_append_new(rows, image_row(im, "<none>", "<none>", NULL, notrunc));
 			continue;
 		}
 		for (char **nm = names; *nm; nm++) {
@@ -278,17 +291,21 @@ int cmd_images(struct berth *b, int argc, char **argv, berr_t *err)
 				continue;
 			split_name(*nm, &repo, &tag);
 			if (strchr(*nm, '@'))
-				image_row(&t, quiet, digests, repo, "<none>", strchr(*nm, '@') + 1, id, since, size);
+				json_array_append_new(rows, image_row(im, repo, "<none>", strchr(*nm, '@') + 1, notrunc));
 			else
-				image_row(&t, quiet, digests, repo, tag, digest_for_repo(im->repo_digests, repo), id, since,
-					  size);
+				json_array_append_new(
+					rows, image_row(im, repo, tag, digest_for_repo(im->repo_digests, repo), notrunc));
 		}
 	}
-	tw_flush(&t, stdout);
-	r = 0;
+	r = format_list(quiet ? "{{.ID}}" : format,
+			digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+				: "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
+			rows, image_column, err);
 out:
+	json_decref(rows);
 	image_summaries_free(s, n);
 	strlist_free(&filters);
+	filters_free(&f);
 	return r;
 }
 
@@ -307,14 +324,15 @@ int cmd_image_inspect(struct berth *b, int argc, char **argv, berr_t *err)
 	};
 	struct cli_args a;
 	json_t *arr;
+	struct tmpl *t = NULL;
 	cleanup_berr berr_t first = NULL;
 	int r, failed = 0;
 
 	if ((r = parse(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
-	if (format && *format) {
+	if (format && *format && format_parse(format, &t, err) < 0) {
 		free(a.argv);
-		return berr_make(err, 0, "--format is not supported yet");
+		return -1;
 	}
 	arr = json_array();
 	for (int i = 0; i < a.argc; i++) {
@@ -333,7 +351,22 @@ int cmd_image_inspect(struct berth *b, int argc, char **argv, berr_t *err)
 		image_free(img);
 	}
 	free(a.argv);
-	{
+	if (t) {
+		/* Each image through the template, a newline after each, as
+		 * docker's inspect --format. */
+		size_t i;
+		json_t *item;
+		json_array_foreach(arr, i, item) {
+			if (tmpl_exec(t, item, stdout, err) < 0) {
+				tmpl_free(t);
+				json_decref(arr);
+				(*err)->status = 1;
+				return -1;
+			}
+			putchar('\n');
+		}
+		tmpl_free(t);
+	} else {
 		cleanup_free char *out = oci_dump_docker(arr, true);
 		printf("%s\n", out);
 	}
@@ -478,7 +511,7 @@ int cmd_image_prune(struct berth *b, int argc, char **argv, berr_t *err)
 		return 0;
 	if (image_prune(b, all, prune_emit, &p, &reclaimed, err) < 0)
 		return fail1(err);
-	image_human_size(reclaimed, size, sizeof(size));
+	image_human_size4(reclaimed, size, sizeof(size));
 	printf("%sTotal reclaimed space: %s\n", p.header ? "\n" : "", size);
 	return 0;
 }
@@ -505,12 +538,25 @@ static char *ellipsis(const char *s, size_t n)
 	return xasprintf("%.*s…", (int)i, s);
 }
 
+static const char *history_column(const char *field, void *ctx)
+{
+	static const char *const names[][2] = {
+		{"ID", "IMAGE"},     {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"},
+		{"CreatedBy", "CREATED BY"}, {"Size", "SIZE"},     {"Comment", "COMMENT"},
+	};
+	(void)ctx;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(field, names[i][0]) == 0)
+			return names[i][1];
+	return NULL;
+}
+
 int cmd_history(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	bool notrunc = false, quiet = false, human = true;
 	const char *format = NULL;
 	const struct opt opts[] = {
-		{"format", 0, OPT_STRING, &format, "Format output using a custom template", "string", false},
+		{"format", 0, OPT_STRING, &format, FORMAT_HELP, "string", false},
 		{"human", 'H', OPT_BOOL, &human, "Print sizes and dates in human readable format", NULL, false},
 		{"no-trunc", 0, OPT_BOOL, &notrunc, "Don't truncate output", NULL, false},
 		{"quiet", 'q', OPT_BOOL, &quiet, "Only show image IDs", NULL, false},
@@ -523,52 +569,37 @@ int cmd_history(struct berth *b, int argc, char **argv, berr_t *err)
 	struct cli_args a;
 	struct image *img = NULL;
 	struct image_history_row *rows = NULL;
-	struct tabwriter t;
+	json_t *items;
 	size_t n = 0;
 	int r;
 
 	if ((r = parse(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
-	if (format && *format) {
-		free(a.argv);
-		return berr_make(err, 0, "--format is not supported yet");
-	}
 	r = image_find(b, a.argv[0], &img, err);
 	free(a.argv);
 	if (r < 0 || image_history(b, img, &rows, &n, err) < 0) {
 		image_free(img);
 		return fail1(err);
 	}
-	tw_init(&t);
-	if (!quiet) {
-		tw_row(&t);
-		tw_cell(&t, "IMAGE");
-		tw_cell(&t, "CREATED");
-		tw_cell(&t, "CREATED BY");
-		tw_cell(&t, "SIZE");
-		tw_cell(&t, "COMMENT");
-	}
+	items = json_array();
 	for (size_t i = 0; i < n; i++) {
-		char sid[13], when[64], size[32];
+		char sid[13], when[64], at[64], size[32];
 		const char *id = rows[i].id;
-		cleanup_free char *by = NULL;
+		cleanup_free char *by = xstrdup(rows[i].created_by);
+		time_t tt = (time_t)rows[i].created;
+		struct tm tm;
+
 		if (strcmp(id, "<missing>") != 0 && !notrunc)
 			id = image_short_id(id, sid);
-		tw_row(&t);
-		tw_cell(&t, id);
-		if (quiet)
-			continue;
+		gmtime_r(&tt, &tm);
+		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		if (human) {
 			image_human_since(rows[i].created, when, sizeof(when));
 			image_human_size(rows[i].size, size, sizeof(size));
 		} else {
-			time_t tt = (time_t)rows[i].created;
-			struct tm tm;
-			gmtime_r(&tt, &tm);
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			snprintf(when, sizeof(when), "%s", at);
 			snprintf(size, sizeof(size), "%lld", rows[i].size);
 		}
-		by = xstrdup(rows[i].created_by);
 		for (char *p = by; *p; p++)
 			if (*p == '\t' || *p == '\n')
 				*p = ' ';
@@ -577,15 +608,17 @@ int cmd_history(struct berth *b, int argc, char **argv, berr_t *err)
 			free(by);
 			by = e;
 		}
-		tw_cell(&t, when);
-		tw_cell(&t, by);
-		tw_cell(&t, size);
-		tw_cell(&t, rows[i].comment);
+		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Comment", rows[i].comment,
+						       "CreatedAt", at, "CreatedBy", by, "CreatedSince", when, "ID", id,
+						       "Size", size));
 	}
-	tw_flush(&t, stdout);
+	r = format_list(quiet ? "{{.ID}}" : format,
+			"table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", items,
+			history_column, err);
+	json_decref(items);
 	image_history_free(rows, n);
 	image_free(img);
-	return 0;
+	return r;
 }
 
 /* ---- save / load / import ------------------------------------------------ */

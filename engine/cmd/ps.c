@@ -62,7 +62,7 @@ int cmd_ps(struct berth *b, int argc, char **argv, berr_t *err)
 		ps_filter_free(f);
 		return -1;
 	}
-	if (container_list(b, &v, &n, err) < 0) {
+	if (container_list_summary(b, &v, &n, err) < 0) {
 		ps_filter_free(f);
 		tmpl_free(t);
 		return -1;

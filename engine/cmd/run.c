@@ -215,6 +215,12 @@ int cmd_run(struct berth *b, int argc, char **argv, berr_t *err)
 	o.image = args.argv[0];
 	o.cmd = args.argv + 1;
 	o.nv.check_ports = true; /* a port in use stops run before it creates anything */
+	if (f.tty && f.interactive && !f.detach && !isatty(0)) {
+		/* docker refuses to put a pipe behind a pty. */
+		rc = berr_make_status(err, 1, 0, "the input device is not a TTY");
+		(*err)->plain = 1;
+		goto out;
+	}
 	struct start_opts so = {.attach = !f.detach, .attach_stdin = f.interactive && !f.detach};
 	if (ctr_run(b, &o, &so, &c, &code, err) < 0) {
 		rc = run_error(err);
@@ -311,14 +317,12 @@ int cmd_start(struct berth *b, int argc, char **argv, berr_t *err)
 		}
 		if (e) {
 			fprintf(stderr, "%s\n", e->msg);
-			status = e->status == 125 || e->status == 0 ? 1 : e->status;
-			if (args.argc == 1 && e->status >= 125)
-				status = e->status;
+			status = 1;
 		}
 		container_free(c);
 	}
-	if (status && args.argc > 1 && !attach)
-		fprintf(stderr, "Error: failed to start containers: %s\n", args.argv[0]);
+	if (status && !attach && !interactive)
+		fprintf(stderr, "Error: failed to start containers: %s\n", args.argv[args.argc - 1]);
 	free(args.argv);
 	fflush(stdout);
 	return status;

@@ -5,10 +5,11 @@
  * build cache join it as those parts of the engine land. */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "tabwriter.h"
+#include "format.h"
 #include "../core/check.h"
 #include "../core/image.h"
 #include "../core/ref.h"
+#include "../core/tabwriter.h"
 #include "../core/util.h"
 #include "../core/cleanup.h"
 
@@ -17,17 +18,25 @@
 
 #define END_OPTS {NULL, 0, 0, NULL, NULL, NULL, false}
 
-/* go-units HumanSize: 4 significant digits. */
-static void human4(long long n, char *buf, size_t len)
+static const char *df_column(const char *field, void *ctx)
 {
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-	double v = (double)n;
-	size_t u = 0;
-	while (v >= 1000 && u < 5) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(buf, len, "%.4g%s", v, units[u]);
+	static const char *const names[][2] = {
+		{"Type", "TYPE"}, {"TotalCount", "TOTAL"}, {"Active", "ACTIVE"}, {"Size", "SIZE"},
+		{"Reclaimable", "RECLAIMABLE"},
+	};
+	(void)ctx;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(field, names[i][0]) == 0)
+			return names[i][1];
+	return NULL;
+}
+
+static json_t *df_row(const char *type, long total, long active, const char *size, const char *rec)
+{
+	cleanup_free char *t = xasprintf("%ld", total);
+	cleanup_free char *ac = xasprintf("%ld", active);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "Active", ac, "Reclaimable", rec, "Size", size, "TotalCount", t,
+			 "Type", type);
 }
 
 int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
@@ -35,7 +44,7 @@ int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
 	const char *format = NULL;
 	bool verbose = false;
 	const struct opt opts[] = {
-		{"format", 0, OPT_STRING, &format, "Format output using a custom template", "string", false},
+		{"format", 0, OPT_STRING, &format, FORMAT_HELP, "string", false},
 		{"verbose", 'v', OPT_BOOL, &verbose, "Show detailed information on space usage", NULL, false},
 		END_OPTS,
 	};
@@ -44,103 +53,66 @@ int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
 	};
 	struct cli_args a;
 	struct image_usage u;
-	struct tabwriter t;
 	char size[32], rec[32], recp[48];
+	json_t *rows;
 	int r;
 
 	if ((r = cli_parse(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
 	free(a.argv);
-	if (format && *format)
-		return berr_make(err, 0, "--format is not supported yet");
 	if (image_usage(b, &u, err) < 0) {
 		(*err)->status = 1;
 		return -1;
 	}
-	human4(u.size, size, sizeof(size));
-	human4(u.reclaimable, rec, sizeof(rec));
+	image_human_size4(u.size, size, sizeof(size));
+	image_human_size4(u.reclaimable, rec, sizeof(rec));
 	if (u.size > 0)
 		snprintf(recp, sizeof(recp), "%s (%lld%%)", rec, u.reclaimable * 100 / u.size);
 	else
 		snprintf(recp, sizeof(recp), "%s", rec);
-	tw_init(&t);
-	tw_row(&t);
-	tw_cell(&t, "TYPE");
-	tw_cell(&t, "TOTAL");
-	tw_cell(&t, "ACTIVE");
-	tw_cell(&t, "SIZE");
-	tw_cell(&t, "RECLAIMABLE");
-	tw_row(&t);
-	tw_cell(&t, "Images");
-	tw_cellf(&t, "%ld", u.images);
-	tw_cellf(&t, "%ld", u.active);
-	tw_cell(&t, size);
-	tw_cell(&t, recp);
+	rows = json_array();
+	json_array_append_new(rows, df_row("Images", u.images, u.active, size, recp));
 	/* Container and volume sizes belong to those parts of the engine;
-	 * until they report them, their counts are shown with 0B. */
-	tw_row(&t);
-	tw_cell(&t, "Containers");
-	tw_cellf(&t, "%ld", u.containers);
-	tw_cell(&t, "0");
-	tw_cell(&t, "0B");
-	tw_cell(&t, "0B");
-	tw_row(&t);
-	tw_cell(&t, "Local Volumes");
-	tw_cellf(&t, "%ld", u.volumes);
-	tw_cell(&t, "0");
-	tw_cell(&t, "0B");
-	tw_cell(&t, "0B");
-	tw_row(&t);
-	tw_cell(&t, "Build Cache");
-	tw_cell(&t, "0");
-	tw_cell(&t, "0");
-	tw_cell(&t, "0B");
-	tw_cell(&t, "0B");
-	tw_flush(&t, stdout);
-	if (verbose) {
-		struct image_summary *s = NULL;
-		size_t n = 0;
-		if (image_list(b, &s, &n, err) < 0) {
-			(*err)->status = 1;
-			return -1;
-		}
-		printf("\nImages space usage:\n\n");
-		tw_init(&t);
-		tw_row(&t);
-		tw_cell(&t, "REPOSITORY");
-		tw_cell(&t, "TAG");
-		tw_cell(&t, "IMAGE ID");
-		tw_cell(&t, "CREATED");
-		tw_cell(&t, "SIZE");
-		tw_cell(&t, "SHARED SIZE");
-		tw_cell(&t, "UNIQUE SIZE");
-		tw_cell(&t, "CONTAINERS");
-		for (size_t i = 0; i < n; i++) {
-			char sid[13], since[64], sz[32];
-			image_short_id(s[i].id, sid);
-			image_human_since(s[i].created, since, sizeof(since));
-			human4(s[i].size, sz, sizeof(sz));
-			for (size_t k = 0; k == 0 || s[i].repo_tags[k]; k++) {
-				cleanup_free char *fam = s[i].repo_tags[k] ? ref_familiarize(s[i].repo_tags[k]) : NULL;
-				char *colon = fam ? strrchr(fam, ':') : NULL;
-				if (colon)
-					*colon = '\0';
-				tw_row(&t);
-				tw_cell(&t, fam ? fam : "<none>");
-				tw_cell(&t, colon ? colon + 1 : "<none>");
-				tw_cell(&t, sid);
-				tw_cell(&t, since);
-				tw_cell(&t, sz);
-				tw_cell(&t, "0B");
-				tw_cell(&t, sz);
-				tw_cell(&t, s[i].in_use ? "1" : "0");
-				if (!s[i].repo_tags[k])
-					break;
-			}
-		}
-		tw_flush(&t, stdout);
-		image_summaries_free(s, n);
+	 * until they report them, their counts come with 0B. */
+	json_array_append_new(rows, df_row("Containers", u.containers, 0, "0B", "0B"));
+	json_array_append_new(rows, df_row("Local Volumes", u.volumes, 0, "0B", "0B"));
+	json_array_append_new(rows, df_row("Build Cache", 0, 0, "0B", "0B"));
+	r = format_list(format, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows,
+			df_column, err);
+	json_decref(rows);
+	if (r < 0 || !verbose || (format && *format))
+		return r;
+
+	struct image_summary *s = NULL;
+	size_t n = 0;
+	if (image_list(b, &s, &n, err) < 0) {
+		(*err)->status = 1;
+		return -1;
 	}
+	printf("\nImages space usage:\n\n");
+	struct tabwriter *tw = tw_new(stdout, 10, 1, 3);
+	tw_puts(tw, "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS\n");
+	for (size_t i = 0; i < n; i++) {
+		char sid[13], since[64], sz[32];
+		image_short_id(s[i].id, sid);
+		image_human_since(s[i].created, since, sizeof(since));
+		image_human_size4(s[i].size, sz, sizeof(sz));
+		for (size_t k = 0; k == 0 || s[i].repo_tags[k]; k++) {
+			cleanup_free char *fam = s[i].repo_tags[k] ? ref_familiarize(s[i].repo_tags[k]) : NULL;
+			char *colon = fam ? strrchr(fam, ':') : NULL;
+			if (colon)
+				*colon = '\0';
+			cleanup_free char *line = xasprintf("%s\t%s\t%s\t%s\t%s\t0B\t%s\t%d\n", fam ? fam : "<none>",
+							    colon ? colon + 1 : "<none>", sid, since, sz, sz,
+							    s[i].in_use ? 1 : 0);
+			tw_puts(tw, line);
+			if (!s[i].repo_tags[k])
+				break;
+		}
+	}
+	tw_flush(tw);
+	tw_free(tw);
+	image_summaries_free(s, n);
 	return 0;
 }
 
@@ -194,7 +166,7 @@ int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err)
 		(*err)->status = 1;
 		return -1;
 	}
-	image_human_size(reclaimed, size, sizeof(size));
+	image_human_size4(reclaimed, size, sizeof(size));
 	printf("%sTotal reclaimed space: %s\n", p.header ? "\n" : "", size);
 	return 0;
 }

@@ -97,17 +97,17 @@ static char *own_cgroup(const char *ctrl, bool v2)
 	return xstrdup("/");
 }
 
-/* Where berth/ goes in a hierarchy mounted at `mnt`: the root when we may
+/* Where cgroups go in a hierarchy mounted at `mnt`: its root when we may
  * write there, else our own cgroup. */
 static char *base_dir(const char *mnt, const char *ctrl, bool v2)
 {
 	if (access(mnt, W_OK) == 0)
-		return xasprintf("%s/berth", mnt);
+		return xstrdup(mnt);
 	cleanup_free char *own = own_cgroup(ctrl, v2);
-	return xasprintf("%s%s/berth", mnt, strcmp(own, "/") == 0 ? "" : own);
+	return xasprintf("%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
 }
 
-static void add_dir(struct cgroup *cg, const char *mnt, const char *name, const char *id, bool v2)
+static void add_dir(struct cgroup *cg, const char *mnt, const char *name, const char *rel, bool v2)
 {
 	if (cg->n >= CGROUP_MAX_DIRS)
 		return;
@@ -116,7 +116,7 @@ static void add_dir(struct cgroup *cg, const char *mnt, const char *name, const 
 	cleanup_free char *base = base_dir(mnt, first, v2);
 	struct cgroup_dir *d = &cg->dirs[cg->n++];
 
-	d->path = xasprintf("%s/%s", base, id);
+	d->path = xasprintf("%s/%s", base, rel);
 	d->name = xstrdup(name);
 	d->v2 = v2;
 }
@@ -130,6 +130,8 @@ static bool dir_exists(const char *p)
 int cgroup_open(const char *id, const struct cgroup_limits *l, struct cgroup *out, berr_t *err)
 {
 	memset(out, 0, sizeof(*out));
+	if (!*id || id[0] == '/' || strstr(id, ".."))
+		return berr_make(err, 0, "invalid cgroup name %s", id);
 	out->mode = cgroup_detect();
 	if (out->mode == CGROUP_NONE)
 		return 0;
@@ -169,7 +171,8 @@ int cgroup_open(const char *id, const struct cgroup_limits *l, struct cgroup *ou
 					       (l->nano_cpus > 0 && has_ctrl(name, "cpu")) ||
 					       (l->pids != 0 && has_ctrl(name, "pids"));
 				if (!l) {
-					cleanup_free char *base = base_dir(mnt, name, false);
+					cleanup_free char *first = xstrndup(name, strcspn(name, ","));
+					cleanup_free char *base = base_dir(mnt, first, false);
 					cleanup_free char *p = xasprintf("%s/%s", base, id);
 					want = dir_exists(p);
 				}
@@ -317,7 +320,11 @@ static void v2_enable(const char *berth_dir)
 static int create_dir(const struct cgroup_dir *d, berr_t *err)
 {
 	cleanup_free char *parent = xstrndup(d->path, strrchr(d->path, '/') - d->path);
+	cleanup_free char *grand = xstrndup(parent, strrchr(parent, '/') - parent);
 
+	/* A parent given as "a/b" needs its own parents first. */
+	if (access(grand, F_OK) < 0 && mkdir_p(grand, 0755, err) < 0)
+		return -1;
 	if (mkdir(parent, 0755) == 0) {
 		if (d->v2)
 			v2_enable(parent);
@@ -648,16 +655,22 @@ int cgroup_stats(const struct cgroup *cg, struct cgroup_stats *out)
 		const char *d = cg->v2;
 		if (cg_read(d, "cpu.stat", buf, sizeof(buf)) == 0)
 			out->cpu_usage_ns = stat_field(buf, "usage_usec") * 1000ULL;
-		if (cg_read(d, "memory.current", buf, sizeof(buf)) == 0)
+		if (cg_read(d, "memory.current", buf, sizeof(buf)) == 0) {
 			out->mem_usage = strtoull(buf, NULL, 10);
-		if (cg_read(d, "memory.stat", buf, sizeof(buf)) == 0) {
-			unsigned long long inactive = stat_field(buf, "inactive_file");
-			out->mem_usage = out->mem_usage > inactive ? out->mem_usage - inactive : 0;
+			if (cg_read(d, "memory.stat", buf, sizeof(buf)) == 0) {
+				unsigned long long inactive = stat_field(buf, "inactive_file");
+				out->mem_usage = out->mem_usage > inactive ? out->mem_usage - inactive : 0;
+			}
+		} else {
+			/* The memory controller is not delegated here. */
+			out->mem_usage = rss_sum(cg);
 		}
 		if (cg_read(d, "memory.max", buf, sizeof(buf)) == 0 && strncmp(buf, "max", 3) != 0)
 			out->mem_limit = strtoull(buf, NULL, 10);
 		if (cg_read(d, "pids.current", buf, sizeof(buf)) == 0)
 			out->pids = strtoull(buf, NULL, 10);
+		else
+			out->pids = count_lines(d, "cgroup.threads");
 		if (cg_read(d, "io.stat", buf, sizeof(buf)) == 0) {
 			for (char *p = buf; (p = strstr(p, "rbytes=")); p++)
 				out->blk_read += strtoull(p + 7, NULL, 10);

@@ -1,7 +1,8 @@
 /* cgroup.h: which cgroup hierarchy this host runs, and creating, limiting,
  * freezing and removing a container's cgroup on each of them.
  *
- * A container's cgroup is berth/<id> in every hierarchy: on v1 (and the
+ * A container's cgroup is berth/<id> in every hierarchy (berth is docker's
+ * --cgroup-parent, HostConfig.CgroupParent, default "berth"): on v1 (and the
  * hybrid layout) one directory per mounted controller hierarchy,
  * /sys/fs/cgroup/<ctrl>/berth/<id>, plus /sys/fs/cgroup/unified/berth/<id>
  * on hybrid hosts; on v2 the single /sys/fs/cgroup/berth/<id>.  When the
@@ -65,10 +66,12 @@ struct cgroup_limits {
 	bool privileged;       /* every device */
 };
 
-/* Compute the paths for container `id` (no filesystem changes).  With
- * limits: the directories a new container needs (see above); without
- * (NULL): the ones that exist, for stop, stats, pause and removal. */
-int cgroup_open(const char *id, const struct cgroup_limits *limits, struct cgroup *out, berr_t *err);
+/* Compute the paths of the cgroup `name` ("berth/<id>": a path relative
+ * to each hierarchy's root, or to our own cgroup when the root is not
+ * writable); no filesystem changes.  With limits: the directories a new
+ * container needs (see above); without (NULL): the ones that exist, for
+ * stop, stats, pause and removal. */
+int cgroup_open(const char *name, const struct cgroup_limits *limits, struct cgroup *out, berr_t *err);
 void cgroup_free(struct cgroup *cg);
 
 /* mkdir every directory and write the limits; on failure, whatever was

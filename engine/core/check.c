@@ -17,6 +17,7 @@
 #include "image.h"
 #include "layer.h"
 #include "store.h"
+#include "tarsplit.h"
 #include "db.h"
 #include "util.h"
 #include "cleanup.h"
@@ -153,14 +154,28 @@ static void restore_layer(struct checker *c, const char *chain, const char *diff
 	cleanup_berr berr_t e = NULL;
 	struct layer_result res;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT blob FROM image_layers WHERE chain_id = ? LIMIT 1", -1, &st, NULL) ==
-		    SQLITE_OK) {
+	/* Several images may hold this layer, from different blobs (a
+	 * compressed one and a split): any kept blob will do. */
+	if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT blob FROM image_layers WHERE chain_id = ?", -1, &st, NULL) ==
+	    SQLITE_OK) {
 		sqlite3_bind_text(st, 1, chain, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			blob = xstrdup((const char *)sqlite3_column_text(st, 0));
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(st, 0);
+			if (!blob || (store_has(c->b, d) && !store_has(c->b, blob))) {
+				free(blob);
+				blob = xstrdup(d);
+			}
+		}
 	}
 	if (!c->repair) {
 		say(c, "problem", "layer %s: directory missing%s", chain, blob ? " (its blob can restore it)" : "");
+		c->problems++;
+		return;
+	}
+	if (blob && !store_has(c->b, blob) && tarsplit_exists(c->b, blob)) {
+		say(c, "problem", "layer %s: directory missing, and it held the layer's content (an uncompressed "
+			       "layer is kept only there): remove the image and load it again",
+		    chain);
 		c->problems++;
 		return;
 	}
@@ -301,7 +316,7 @@ static void check_references(struct checker *c, long *count)
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *id = (const char *)sqlite3_column_text(st, 0);
 			const char *blob = (const char *)sqlite3_column_text(st, 1);
-			if (!store_has(c->b, blob)) {
+			if (!layer_blob_exists(c->b, blob)) {
 				say(c, "problem", "image %s: layer blob %s missing (save and push need it; run it still can)",
 				    id, blob);
 				c->problems++;
@@ -326,6 +341,48 @@ static void check_references(struct checker *c, long *count)
 	}
 }
 
+/* Splits: each must belong to a blob an image uses, and rebuild to its
+ * digest (which also checks the layer directory it reads). */
+static void check_splits(struct checker *c, long *count)
+{
+	cleanup_free char *dir = berth_path(c->b, "splits");
+	cleanup_closedir DIR *d = opendir(dir);
+	struct dirent *de;
+	cleanup_free char *buf = xmalloc(1 << 20);
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
+		cleanup_free char *digest = xasprintf("sha256:%s", de->d_name);
+		if (!digest_is_sha256(digest)) {
+			fixed(c, "removed %s (an interrupted write)", p);
+			if (c->repair)
+				unlink(p);
+			continue;
+		}
+		(*count)++;
+		if (!blob_in_use(c, digest)) {
+			fixed(c, "removed orphan split %s (no image uses it)", p);
+			if (c->repair)
+				unlink(p);
+			continue;
+		}
+		struct layer_blob *lb = NULL;
+		cleanup_berr berr_t e = NULL;
+		long long size, n;
+		if (layer_blob_open(c->b, digest, &lb, &size, &e) == 0) {
+			while ((n = layer_blob_read(lb, buf, 1 << 20, &e)) > 0)
+				;
+			layer_blob_close(lb);
+		}
+		if (e) {
+			say(c, "problem", "%s", e->msg);
+			c->problems++;
+		}
+	}
+}
+
 int system_check(struct berth *b, bool repair, check_print_fn print, void *ctx, int *problems, berr_t *err)
 {
 	struct checker c = {.b = b, .repair = repair, .print = print, .ctx = ctx};
@@ -341,6 +398,7 @@ int system_check(struct berth *b, bool repair, check_print_fn print, void *ctx, 
 	check_references(&c, &nimages);
 	check_layers(&c, &nlayers);
 	check_blobs(&c, &nblobs);
+	check_splits(&c, &nblobs);
 	{
 		cleanup_free char *line = xasprintf("checked %ld blobs, %ld layers, %ld images: %d repaired, %d problem%s",
 						    nblobs, nlayers, nimages, c.repaired, c.problems,

@@ -58,6 +58,10 @@ int cstate_parse(const char *s, enum cstate *out);
 /* berth_db, tuned for many short-lived CLIs (no checkpoint on close). */
 int container_db(struct berth *b, sqlite3 **db, berr_t *err);
 
+/* The container's cgroup, relative to a hierarchy: HostConfig.CgroupParent
+ * (default "berth") + "/" + id (caller frees). */
+char *container_cgroup_name(const struct container *c);
+
 /* containers/<id> under the root (caller frees). */
 char *container_dir(const struct berth *b, const char *id);
 
@@ -76,6 +80,9 @@ int container_lookup(struct berth *b, const char *ref, struct container **out, b
 /* Every container, newest first, each refreshed. */
 int container_list(struct berth *b, struct container ***out, size_t *n, berr_t *err);
 void container_list_free(struct container **v, size_t n);
+/* The same, with config holding only Labels and host_config only
+ * AutoRemove and CgroupParent: what ps needs, parsed cheaply. */
+int container_list_summary(struct berth *b, struct container ***out, size_t *n, berr_t *err);
 
 /* Re-read the row by id (no liveness check). */
 int container_reload(struct berth *b, struct container *c, berr_t *err);

@@ -330,7 +330,9 @@ int ctrconfig_build(const struct create_opts *o, const struct image *img, struct
 	json_object_set_new(host, "CpuShares", json_integer(0));
 	json_object_set_new(host, "Memory", json_integer(o->memory));
 	json_object_set_new(host, "NanoCpus", json_integer(o->nano_cpus));
-	json_object_set_new(host, "CgroupParent", json_string(""));
+	/* BERTH_CGROUP_PARENT: where this root's containers' cgroups go
+	 * (docker's --cgroup-parent); the test suite gives each file its own. */
+	json_object_set_new(host, "CgroupParent", json_string(getenv("BERTH_CGROUP_PARENT") ? getenv("BERTH_CGROUP_PARENT") : ""));
 	json_object_set_new(host, "MemoryReservation", json_integer(0));
 	json_object_set_new(host, "MemorySwap", json_integer(o->memory > 0 ? 2 * o->memory : 0));
 	json_object_set_new(host, "PidsLimit", o->pids_limit ? json_integer(o->pids_limit) : json_null());

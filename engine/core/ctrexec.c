@@ -4,6 +4,7 @@
  * otherwise, and its environment plus -e. */
 #define _GNU_SOURCE
 #include "ctrops.h"
+#include "lifecycle.h"
 #include "caps.h"
 #include "cgroup.h"
 #include "cleanup.h"
@@ -57,7 +58,7 @@ int ctr_exec(struct berth *b, struct container *c, const struct exec_opts *o, in
 		int tfd = isatty(0) ? 0 : isatty(1) ? 1 : -1;
 		term_size(tfd, &p.rows, &p.cols);
 	}
-	if (cgroup_open(c->id, NULL, &cg, err) < 0)
+	if (ctr_cgroup_open(c, NULL, &cg, err) < 0)
 		goto out;
 	rc = runtime_exec(c->pid, &cg, &p, o->detach, &sp, err);
 	cgroup_free(&cg);

@@ -1,6 +1,7 @@
 /* ctrstats.c: docker top and docker stats (see ctrops.h). */
 #define _GNU_SOURCE
 #include "ctrops.h"
+#include "lifecycle.h"
 #include "cgroup.h"
 #include "cleanup.h"
 #include "tabwriter.h"
@@ -35,7 +36,7 @@ int ctr_top(struct berth *b, struct container *c, char *const *ps_args, berr_t *
 
 	if (!is_running(c))
 		return berr_make_status(err, 1, 0, "Error response from daemon: container %s is not running", c->id);
-	if (cgroup_open(c->id, NULL, &cg, err) < 0)
+	if (ctr_cgroup_open(c, NULL, &cg, err) < 0)
 		return -1;
 	int rc = cgroup_pids(&cg, &pids, &n, err);
 	cgroup_free(&cg);
@@ -93,8 +94,9 @@ int ctr_top(struct berth *b, struct container *c, char *const *ps_args, berr_t *
 		for (char *t = strtok_r(hdr, " \t", &s2); t; t = strtok_r(NULL, " \t", &s2), ncols++) {
 			if (strcmp(t, "PID") == 0)
 				pid_col = ncols;
+			if (ncols)
+				tw_puts(tw, "\t");
 			tw_puts(tw, t);
-			tw_puts(tw, "\t");
 		}
 		tw_puts(tw, "\n");
 	}
@@ -129,8 +131,9 @@ int ctr_top(struct berth *b, struct container *c, char *const *ps_args, berr_t *
 		if (!ours)
 			continue;
 		for (int i = 0; i < nf; i++) {
+			if (i)
+				tw_puts(tw, "\t");
 			tw_puts(tw, fields[i]);
-			tw_puts(tw, "\t");
 		}
 		tw_puts(tw, "\n");
 	}
@@ -161,7 +164,7 @@ int ctr_usage(struct berth *b, struct container *const *cs, size_t n, int interv
 		memset(&out[i], 0, sizeof(out[i]));
 		if (!is_running(cs[i]))
 			continue;
-		if (cgroup_open(cs[i]->id, NULL, &cgs[i], err) < 0) {
+		if (ctr_cgroup_open(cs[i], NULL, &cgs[i], err) < 0) {
 			free(cgs);
 			free(cpu0);
 			return -1;

@@ -9,6 +9,7 @@
 #include "cleanup.h"
 
 #include "layer.h"
+#include "tarsplit.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -347,7 +348,7 @@ static char *lookup_one(sqlite3 *db, const char *sql, const char *param)
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW)
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL)
 		return NULL;
 	return xstrdup((const char *)sqlite3_column_text(st, 0));
 }
@@ -591,6 +592,18 @@ void image_human_size(long long bytes, char *buf, size_t len)
 		u++;
 	}
 	snprintf(buf, len, "%.3g%s", v, units[u]);
+}
+
+void image_human_size4(long long bytes, char *buf, size_t len)
+{
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+	double v = (double)bytes;
+	size_t u = 0;
+	while (v >= 1000 && u < 6) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, len, "%.4g%s", v, units[u]);
 }
 
 void image_human_since(long long then, char *buf, size_t len)
@@ -837,7 +850,7 @@ int image_delete(struct berth *b, const char *id, image_emit_fn emit, void *ctx,
 	for (size_t i = 0; i < nblobs; i++) {
 		if (blob_referenced(db, blobs[i]))
 			continue;
-		if (store_remove(b, blobs[i], err) < 0)
+		if (store_remove(b, blobs[i], err) < 0 || tarsplit_remove(b, blobs[i], err) < 0)
 			return -1;
 	}
 	if (reclaimed)

@@ -13,6 +13,7 @@
 #include "oci.h"
 #include "ref.h"
 #include "store.h"
+#include "tarsplit.h"
 #include "db.h"
 #include "sysinfo.h"
 #include "util.h"
@@ -204,8 +205,9 @@ int image_apply_change(json_t *cfg, const char *change, berr_t *err)
 		for (char **x = w; *x; x++) {
 			char *eq = strchr(*x, '=');
 			if (!eq) {
+				berr_make(err, 0, "%s names must be followed by '=': %s", env ? "ENV" : "LABEL", *x);
 				free_words(w);
-				return berr_make(err, 0, "%s names must be followed by '=': %s", env ? "ENV" : "LABEL", *x);
+				return -1;
 			}
 			*eq = '\0';
 			if (env)
@@ -226,8 +228,9 @@ int image_apply_change(json_t *cfg, const char *change, berr_t *err)
 			long v = strtol(port, &end, 10);
 			if (v <= 0 || v > 65535 || *end != '/' ||
 			    (strcmp(end, "/tcp") != 0 && strcmp(end, "/udp") != 0 && strcmp(end, "/sctp") != 0)) {
+				berr_make(err, 0, "invalid containerPort: %s", *x);
 				free_words(w);
-				return berr_make(err, 0, "invalid containerPort: %s", *x);
+				return -1;
 			}
 			json_object_set_new(object_field(cfg, "ExposedPorts"), port, json_object());
 		}
@@ -304,6 +307,8 @@ int image_import(struct berth *b, int fd, const struct import_opts *o, char **id
 	struct layer_source src;
 	struct layer_result res;
 	struct blob_writer *blob = NULL;
+	struct tarsplit *split = NULL;
+	char *split_tmp = NULL;
 	cleanup_free char *tmp = NULL;
 	cleanup_free char *canonical = NULL;
 	cleanup_free char *created = NULL;
@@ -352,15 +357,23 @@ int image_import(struct berth *b, int fd, const struct import_opts *o, char **id
 	if (blob_writer_open(b, BLOB_DEFER_SYNC | BLOB_CALLER_HASHES, &blob, err) < 0 ||
 	    layer_tmp_dir(b, &tmp, &dfd, err) < 0)
 		goto out;
+	split = tarsplit_new();
 	layer_fd_source_init(&fs, &src, fd);
-	rc = layer_unpack(&src, blob, dfd, &res, err);
+	rc = layer_unpack(&src, blob, split, dfd, &res, err);
 	layer_fd_source_fini(&fs);
 	if (rc < 0)
 		goto out;
 	rc = -1;
-	if (blob_writer_commit(blob, NULL, NULL, NULL, err) < 0 || store_sync(b, err) < 0 ||
-	    blob_writer_publish(blob, err) < 0)
+	if (res.split_used) {
+		if (tarsplit_save(split, b, res.blob_digest, &split_tmp, err) < 0 || store_sync(b, err) < 0 ||
+		    tarsplit_publish(b, split_tmp, res.blob_digest, err) < 0)
+			goto out;
+		free(split_tmp);
+		split_tmp = NULL;
+	} else if (blob_writer_commit(blob, NULL, NULL, NULL, err) < 0 || store_sync(b, err) < 0 ||
+		   blob_writer_publish(blob, err) < 0) {
 		goto out;
+	}
 	if (layer_commit_dir(b, tmp, res.diff_id, err) < 0)
 		goto out;
 	free(tmp);
@@ -397,6 +410,10 @@ int image_import(struct berth *b, int fd, const struct import_opts *o, char **id
 	rc = 0;
 out:
 	blob_writer_free(blob);
+	tarsplit_free(split);
+	if (split_tmp)
+		unlink(split_tmp);
+	free(split_tmp);
 	if (tmp)
 		remove_tree(tmp, NULL);
 	json_decref(cfg);

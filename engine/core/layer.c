@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include "layer.h"
+#include "tarsplit.h"
 #include "util.h"
 #include "cleanup.h"
 
@@ -28,6 +29,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,8 @@ struct extract {
 	size_t ndirs, capdirs;
 	bool privileged;
 	long long size;
+	struct tarsplit *ts;      /* content about to be removed goes inline */
+	const char *cur_parent;   /* parent of the entry being extracted */
 };
 
 static void cache_drop(struct extract *x)
@@ -243,6 +247,13 @@ static int replace_existing(struct extract *x, int pfd, const char *name, berr_t
 	struct stat st;
 	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : berr_make(err, errno, "invalid layer: %s", name);
+	/* The split points at files by path: what is about to go from the
+	 * directory is kept inline instead. */
+	if (x->ts) {
+		cleanup_free char *p = *x->cur_parent ? xasprintf("%s/%s", x->cur_parent, name) : xstrdup(name);
+		if (tarsplit_inline_under(x->ts, x->root, p, err) < 0)
+			return -1;
+	}
 	/* A cached parent other than pfd may lie inside the directory about
 	 * to go; pfd itself (its parent) stays valid. */
 	if (S_ISDIR(st.st_mode) && x->cached_fd != pfd)
@@ -530,6 +541,7 @@ static int extract_entry(struct extract *x, struct archive *a, struct archive_en
 	pfd = open_parent(x, parent, err);
 	if (pfd < 0)
 		return -1;
+	x->cur_parent = parent;
 	if (str_has_prefix(base, WH_PREFIX))
 		return whiteout(x, e, pfd, parent, base, err);
 	if (archive_entry_hardlink(e))
@@ -580,27 +592,179 @@ static void extract_fini(struct extract *x)
 
 /* ---- the reader chain ------------------------------------------------- */
 
+/* Hashing the raw bytes on another core while this one writes files: a
+ * two-stage pipeline, one block deep, without copies.  A block stays valid
+ * until the source is read again, so the main thread waits for the hasher
+ * to finish block k before it reads block k+1. */
+struct hasher {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct sha256 *h;
+	const void *buf;
+	size_t len;
+	bool busy, quit, started;
+};
+
+static void *hasher_main(void *arg)
+{
+	struct hasher *hs = arg;
+	pthread_mutex_lock(&hs->mu);
+	for (;;) {
+		while (!hs->busy && !hs->quit)
+			pthread_cond_wait(&hs->cv, &hs->mu);
+		if (!hs->busy && hs->quit)
+			break;
+		const void *buf = hs->buf;
+		size_t len = hs->len;
+		pthread_mutex_unlock(&hs->mu);
+		sha256_update(hs->h, buf, len);
+		pthread_mutex_lock(&hs->mu);
+		hs->busy = false;
+		pthread_cond_broadcast(&hs->cv);
+	}
+	pthread_mutex_unlock(&hs->mu);
+	return NULL;
+}
+
+static void hasher_start(struct hasher *hs, struct sha256 *h)
+{
+	memset(hs, 0, sizeof(*hs));
+	hs->h = h;
+	pthread_mutex_init(&hs->mu, NULL);
+	pthread_cond_init(&hs->cv, NULL);
+	/* Without a thread (it could not start), hash inline. */
+	hs->started = pthread_create(&hs->thread, NULL, hasher_main, hs) == 0;
+}
+
+static void hasher_wait(struct hasher *hs)
+{
+	if (!hs->started)
+		return;
+	pthread_mutex_lock(&hs->mu);
+	while (hs->busy)
+		pthread_cond_wait(&hs->cv, &hs->mu);
+	pthread_mutex_unlock(&hs->mu);
+}
+
+static void hasher_post(struct hasher *hs, const void *buf, size_t len)
+{
+	if (!hs->started) {
+		sha256_update(hs->h, buf, len);
+		return;
+	}
+	pthread_mutex_lock(&hs->mu);
+	while (hs->busy)
+		pthread_cond_wait(&hs->cv, &hs->mu);
+	hs->buf = buf;
+	hs->len = len;
+	hs->busy = true;
+	pthread_cond_broadcast(&hs->cv);
+	pthread_mutex_unlock(&hs->mu);
+}
+
+static void hasher_stop(struct hasher *hs)
+{
+	if (!hs->started)
+		return;
+	pthread_mutex_lock(&hs->mu);
+	hs->quit = true;
+	pthread_cond_broadcast(&hs->cv);
+	pthread_mutex_unlock(&hs->mu);
+	pthread_join(hs->thread, NULL);
+	pthread_mutex_destroy(&hs->mu);
+	pthread_cond_destroy(&hs->cv);
+	hs->started = false;
+}
+
 struct chain {
 	struct layer_source *src;
 	struct blob_writer *blob;
 	struct sha256 *h_raw;    /* blob digest */
+	struct hasher hs;        /* computes h_raw alongside */
 	struct sha256 *h_diff;   /* diff id, only when compressed */
 	struct archive *raw;     /* decompressing reader */
 	bool compressed;
 	long long raw_size;
 	berr_t *err;             /* where a source error lands */
 	int failed;
+	/* tar-split of an uncompressed layer: every byte of the tar stream
+	 * below split_pos has been either recorded (headers, padding) or
+	 * dropped (file content, which the directory holds).  Bytes above it
+	 * are in pending (copied) or still in the current block. */
+	struct tarsplit *ts;
+	long long stream_pos;    /* bytes handed to the tar reader */
+	long long split_pos;
+	const char *cb;          /* current block */
+	long long cb_off;
+	size_t cb_len;
+	char *pend;
+	size_t pstart, plen, pcap;
 };
+
+/* Copy what is still unclassified of the current block into pending:
+ * the block is about to be replaced. */
+static void split_retire(struct chain *c)
+{
+	long long end = c->cb_off + (long long)c->cb_len;
+	long long from = c->split_pos > c->cb_off ? c->split_pos : c->cb_off;
+	size_t n;
+
+	if (!c->cb || from >= end)
+		return;
+	n = (size_t)(end - from);
+	if (c->pstart + c->plen + n > c->pcap) {
+		if (c->plen)
+			memmove(c->pend, c->pend + c->pstart, c->plen);
+		c->pstart = 0;
+		if (c->plen + n > c->pcap) {
+			c->pcap = (c->plen + n) * 2;
+			c->pend = xrealloc(c->pend, c->pcap);
+		}
+	}
+	memcpy(c->pend + c->pstart + c->plen, c->cb + (from - c->cb_off), n);
+	c->plen += n;
+}
+
+/* Record (keep) or drop the bytes [split_pos, pos). */
+static void split_advance(struct chain *c, long long pos, bool keep)
+{
+	while (c->split_pos < pos) {
+		long long want = pos - c->split_pos;
+		if (c->plen > 0) {
+			size_t n = (size_t)(want < (long long)c->plen ? want : (long long)c->plen);
+			if (keep)
+				tarsplit_raw(c->ts, c->pend + c->pstart, n);
+			c->pstart += n;
+			c->plen -= n;
+			c->split_pos += (long long)n;
+			continue;
+		}
+		long long end = c->cb_off + (long long)c->cb_len;
+		if (!c->cb || c->split_pos < c->cb_off || c->split_pos >= end) {
+			/* Not read yet: only content is ever skipped ahead. */
+			c->split_pos = pos;
+			return;
+		}
+		long long n = (pos < end ? pos : end) - c->split_pos;
+		if (keep)
+			tarsplit_raw(c->ts, c->cb + (c->split_pos - c->cb_off), (size_t)n);
+		c->split_pos += n;
+	}
+}
 
 static ssize_t chain_pull_source(struct chain *c, const void **buf)
 {
-	ssize_t n = c->src->read(c->src->ctx, buf, c->err);
+	ssize_t n;
+
+	hasher_wait(&c->hs); /* the previous block goes away now */
+	n = c->src->read(c->src->ctx, buf, c->err);
 	if (n < 0) {
 		c->failed = 1;
 		return -1;
 	}
 	if (n > 0) {
-		sha256_update(c->h_raw, *buf, (size_t)n);
+		hasher_post(&c->hs, *buf, (size_t)n);
 		c->raw_size += n;
 		if (c->blob && blob_writer_write(c->blob, *buf, (size_t)n, c->err) < 0) {
 			c->failed = 1;
@@ -634,7 +798,28 @@ static la_ssize_t tar_read_cb(struct archive *a, void *ctx, const void **buf)
 	}
 	if (c->h_diff)
 		sha256_update(c->h_diff, *buf, len);
+	if (c->ts) {
+		split_retire(c);
+		c->cb = *buf;
+		c->cb_off = c->stream_pos;
+		c->cb_len = len;
+	}
+	c->stream_pos += (long long)len;
 	return (la_ssize_t)len;
+}
+
+/* Entries whose content the unpacked directory holds verbatim, at the
+ * entry's own path: plain (not sparse) regular files, not hard links, not
+ * whiteouts. */
+static bool split_content(struct archive_entry *e)
+{
+	const char *p = archive_entry_pathname(e), *base;
+	if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) || archive_entry_size(e) <= 0 ||
+	    archive_entry_sparse_count(e) > 0 || !p)
+		return false;
+	base = strrchr(p, '/');
+	base = base ? base + 1 : p;
+	return !str_has_prefix(base, WH_PREFIX);
 }
 
 static const char *media_type_for(int filter)
@@ -661,8 +846,8 @@ static int archive_fail(struct chain *c, struct archive *a, berr_t *err, const c
 	return berr_make(err, 0, "invalid layer: %s%s%s", what, m ? ": " : "", m ? m : "");
 }
 
-int layer_unpack(struct layer_source *src, struct blob_writer *blob, int dirfd, struct layer_result *res,
-		 berr_t *err)
+int layer_unpack(struct layer_source *src, struct blob_writer *blob, struct tarsplit *split, int dirfd,
+		 struct layer_result *res, berr_t *err)
 {
 	struct chain c = {.src = src, .blob = blob, .err = err};
 	struct extract x = {.root = dirfd, .cached_fd = -1, .privileged = geteuid() == 0};
@@ -672,6 +857,7 @@ int layer_unpack(struct layer_source *src, struct blob_writer *blob, int dirfd, 
 
 	memset(res, 0, sizeof(*res));
 	c.h_raw = sha256_new();
+	hasher_start(&c.hs, c.h_raw);
 	c.raw = archive_read_new();
 	archive_read_support_filter_gzip(c.raw);
 	archive_read_support_filter_zstd(c.raw);
@@ -699,6 +885,17 @@ int layer_unpack(struct layer_source *src, struct blob_writer *blob, int dirfd, 
 	c.compressed = filter != ARCHIVE_FILTER_NONE;
 	if (c.compressed)
 		c.h_diff = sha256_new();
+	if (!c.compressed && split && dirfd >= 0) {
+		/* Uncompressed: its directory plus a split is the whole tar;
+		 * no second copy of the content. */
+		c.ts = split;
+		x.ts = split;
+		res->split_used = true;
+		if (blob) {
+			blob_writer_discard(blob);
+			c.blob = NULL;
+		}
+	}
 
 	tar = archive_read_new();
 	archive_read_support_format_tar(tar);
@@ -723,8 +920,23 @@ int layer_unpack(struct layer_source *src, struct blob_writer *blob, int dirfd, 
 			}
 			continue;
 		}
+		cleanup_free char *split_rel = NULL;
+		if (c.ts) {
+			/* Headers (and the previous entry's padding) are kept; a
+			 * regular file's content is dropped, and referenced once
+			 * the file is written (after any older entry it replaces
+			 * was taken inline). */
+			split_advance(&c, archive_filter_bytes(tar, 0), true);
+			if (split_content(e)) {
+				if (clean_path(archive_entry_pathname(e), &split_rel, err) < 0)
+					goto out;
+				split_advance(&c, archive_filter_bytes(tar, 0) + archive_entry_size(e), false);
+			}
+		}
 		if (extract_entry(&x, tar, e, err) < 0)
 			goto out;
+		if (split_rel)
+			tarsplit_file(c.ts, split_rel, archive_entry_size(e));
 	}
 	if (dirfd >= 0 && finish_dirs(&x, err) < 0)
 		goto out;
@@ -741,6 +953,10 @@ int layer_unpack(struct layer_source *src, struct blob_writer *blob, int dirfd, 
 		if (n == 0)
 			break;
 	}
+	if (c.ts) {
+		split_advance(&c, c.stream_pos, true);
+		c.cb = NULL;
+	}
 	for (;;) {
 		const void *buf;
 		ssize_t n = chain_pull_source(&c, &buf);
@@ -749,6 +965,7 @@ int layer_unpack(struct layer_source *src, struct blob_writer *blob, int dirfd, 
 		if (n == 0)
 			break;
 	}
+	hasher_stop(&c.hs);
 	sha256_finish(c.h_raw, res->blob_digest);
 	c.h_raw = NULL;
 	if (blob)
@@ -767,8 +984,10 @@ out:
 	if (tar)
 		archive_read_free(tar);
 	archive_read_free(c.raw);
+	hasher_stop(&c.hs);
 	sha256_free(c.h_raw);
 	sha256_free(c.h_diff);
+	free(c.pend);
 	extract_fini(&x);
 	return rc;
 }
@@ -780,8 +999,37 @@ int layer_unpack_fd(int fd, int dirfd, struct layer_result *res, berr_t *err)
 	int r;
 
 	layer_fd_source_init(&s, &src, fd);
-	r = layer_unpack(&src, NULL, dirfd, res, err);
+	r = layer_unpack(&src, NULL, NULL, dirfd, res, err);
 	layer_fd_source_fini(&s);
+	return r;
+}
+
+struct blob_src {
+	struct layer_blob *lb;
+	char *buf;
+};
+
+static ssize_t blob_src_read(void *ctx, const void **buf, berr_t *err)
+{
+	struct blob_src *s = ctx;
+	long long n = layer_blob_read(s->lb, s->buf, 1 << 20, err);
+	*buf = s->buf;
+	return (ssize_t)n;
+}
+
+int layer_unpack_blob(struct berth *b, const char *digest, int dirfd, struct layer_result *res, berr_t *err)
+{
+	struct blob_src s = {0};
+	struct layer_source src = {blob_src_read, &s};
+	long long size;
+	int r;
+
+	if (layer_blob_open(b, digest, &s.lb, &size, err) < 0)
+		return -1;
+	s.buf = xmalloc(1 << 20);
+	r = layer_unpack(&src, NULL, NULL, dirfd, res, err);
+	free(s.buf);
+	layer_blob_close(s.lb);
 	return r;
 }
 

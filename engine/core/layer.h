@@ -53,19 +53,26 @@ struct layer_result {
 	long long size;             /* its files' sizes, symlinks as their target's length (docker's size) */
 	const char *media_type;     /* OCI media type for the compression found */
 	bool compressed;
+	bool split_used;            /* kept as a tar-split, not a blob (see tarsplit.h) */
 };
 
-/* Read a layer (plain, gzip, zstd, bzip2, xz) to its end from src, write
- * the bytes as received to `blob` when non-NULL (which hashes them), and
- * unpack the tar into the directory dirfd (which should be empty; with
- * dirfd < 0 the tar is only read through, to check it and its digests).
+struct tarsplit;
+
+/* Read a layer (plain, gzip, zstd) to its end from src and unpack the tar
+ * into the directory dirfd (which should be empty; with dirfd < 0 the tar
+ * is only read through, to check it and its digests).  What is kept of
+ * the bytes: a compressed layer goes to `blob` as received; an
+ * uncompressed one goes to `split` when given (res->split_used; the blob
+ * writer is then discarded), else to `blob`.  Either may be NULL.
  * Returns 0 with *res filled, or -1 with err set ("invalid layer: ...").
  * The source is always read to its end, so digests cover every byte. */
-int layer_unpack(struct layer_source *src, struct blob_writer *blob, int dirfd, struct layer_result *res,
-		 berr_t *err);
+int layer_unpack(struct layer_source *src, struct blob_writer *blob, struct tarsplit *split, int dirfd,
+		 struct layer_result *res, berr_t *err);
 
-/* Unpack from a file (a stored blob, or a tar on disk) into dirfd. */
+/* Unpack from a file (a tar on disk) into dirfd. */
 int layer_unpack_fd(int fd, int dirfd, struct layer_result *res, berr_t *err);
+/* Unpack a layer blob of the store (tarsplit.h's layer_blob) into dirfd. */
+int layer_unpack_blob(struct berth *b, const char *digest, int dirfd, struct layer_result *res, berr_t *err);
 
 /* Where chain layers live: layers/<hex>, and the temporary directories
  * layers are unpacked into before they are renamed into place. */

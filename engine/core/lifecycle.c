@@ -15,6 +15,7 @@
 #include "util.h"
 #include "volume.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -25,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- files of a new container --------------------------------------- */
@@ -100,9 +102,12 @@ static int create_files(struct berth *b, const struct container *c, berr_t *err)
  * a child in its own session removes it and exits. */
 static void remove_tree_async(char *path)
 {
-	pid_t p = fork();
+	pid_t p = runtime_fork();
 	if (p == 0) {
 		cleanup_berr berr_t e = NULL;
+		/* Hold nothing of the caller's: a shell reading its stdout
+		 * must not wait for this. */
+		syscall(SYS_close_range, 0U, ~0U, 0U);
 		setsid();
 		rootfs_remove(path, &e);
 		remove_tree(path, &e);
@@ -115,18 +120,47 @@ static void remove_tree_async(char *path)
 	}
 }
 
+int ctr_cgroup_open(const struct container *c, const struct cgroup_limits *l, struct cgroup *out, berr_t *err)
+{
+	cleanup_free char *name = container_cgroup_name(c);
+	return cgroup_open(name, l, out, err);
+}
+
+void ctr_sweep_trash(struct berth *b)
+{
+	cleanup_free char *dir = berth_path(b, "trash");
+	cleanup_closedir DIR *d = opendir(dir);
+	struct dirent *de;
+	time_t now = time(NULL);
+
+	while (d && (de = readdir(d))) {
+		struct stat st;
+		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		/* A fresh entry may still be in the hands of its remover (rename
+		 * sets ctime, not mtime). */
+		if (now - st.st_ctime < 60)
+			continue;
+		cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
+		cleanup_berr berr_t e = NULL;
+		rootfs_remove(p, &e);
+		remove_tree(p, &e);
+	}
+}
+
 /* Files and row; its mounts forgotten and, with `volumes` (rm -v, and
  * always for --rm and failed creates, as docker), its anonymous volumes
  * removed (volume.h). */
-static int remove_files(struct berth *b, const char *id, bool volumes, berr_t *err);
+static int remove_files(struct berth *b, const struct container *c, bool volumes, berr_t *err);
 
-int ctr_remove_files(struct berth *b, const char *id, berr_t *err)
+int ctr_remove_files(struct berth *b, const struct container *c, berr_t *err)
 {
-	return remove_files(b, id, true, err);
+	return remove_files(b, c, true, err);
 }
 
-static int remove_files(struct berth *b, const char *id, bool volumes, berr_t *err)
+static int remove_files(struct berth *b, const struct container *c, bool volumes, berr_t *err)
 {
+	const char *id = c->id;
 	cleanup_free char *cdir = container_dir(b, id);
 	cleanup_free char *trash_dir = berth_path(b, "trash");
 	cleanup_free char *rnd = random_hex(4);
@@ -136,7 +170,7 @@ static int remove_files(struct berth *b, const char *id, bool volumes, berr_t *e
 
 	container_set_state(b, id, CS_REMOVING, &e2);
 	volume_release_container(b, id, volumes, &e2);
-	if (cgroup_open(id, NULL, &cg, &e2) == 0) {
+	if (ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 		cgroup_remove(&cg, &e2);
 		cgroup_free(&cg);
 	}
@@ -201,7 +235,7 @@ static int create_with(struct berth *b, const struct create_opts *o, bool announ
 	if (create_files(b, c, err) < 0 || netvol_attach(b, &o->nv, c, err) < 0 ||
 	    ctr_rootfs_prepare(b, img, cdir, o->rm, &rootfs, err) < 0) {
 		cleanup_berr berr_t e2 = NULL;
-		ctr_remove_files(b, c->id, &e2);
+		ctr_remove_files(b, c, &e2);
 		goto fail;
 	}
 	if (rootfs_out)
@@ -285,7 +319,7 @@ int runner_init(struct berth *b, struct container *c, struct runner *r, struct i
 
 int runner_spawn(struct runner *r, struct spawned *sp, berr_t *err)
 {
-	if (cgroup_open(r->c->id, &r->spec.limits, &r->cg, err) < 0)
+	if (ctr_cgroup_open(r->c, &r->spec.limits, &r->cg, err) < 0)
 		return -1;
 	if (cgroup_create(&r->cg, &r->spec.limits, err) < 0) {
 		cgroup_free(&r->cg);
@@ -358,7 +392,7 @@ bool restart_wanted(const struct start_spec *s, int code, int restart_count, boo
 int ctr_record_exit(struct berth *b, struct container *c, int code, bool oom, const char *error, berr_t *err)
 {
 	if (json_is_true(json_object_get(c->host_config, "AutoRemove")))
-		return ctr_remove_files(b, c->id, err);
+		return ctr_remove_files(b, c, err);
 	if (container_set_exited(b, c->id, code, oom, error, err) < 0)
 		return -1;
 	c->state = CS_EXITED;
@@ -375,8 +409,17 @@ static int start_failed(struct berth *b, struct container *c, berr_t *err)
 {
 	cleanup_berr berr_t e2 = NULL;
 	int status = (*err)->status ? (*err)->status : 125;
+
+	/* Word it as docker's daemon does. */
+	if (!str_has_prefix((*err)->msg, "Error response from daemon")) {
+		if (str_has_prefix((*err)->msg, "unable to find"))
+			berr_wrap(err, "Error response from daemon");
+		else
+			berr_wrap(err, "Error response from daemon: unable to start container process");
+		(*err)->status = status;
+	}
 	if (json_is_true(json_object_get(c->host_config, "AutoRemove"))) {
-		ctr_remove_files(b, c->id, &e2);
+		ctr_remove_files(b, c, &e2);
 	} else {
 		sqlite3 *db;
 		cleanup_stmt sqlite3_stmt *st = NULL;
@@ -485,6 +528,10 @@ int ctr_start(struct berth *b, struct container *c, const struct start_opts *so,
 		return 0;
 	if (check_startable(c, err) < 0)
 		return -1;
+	/* A start by hand cancels an earlier stop for the restart policy. */
+	if (c->stop_requested && container_set_stop_requested(b, c->id, false, err) < 0)
+		return -1;
+	c->stop_requested = false;
 	if (runner_init(b, c, &r, NULL, NULL, err) < 0) {
 		runner_free(&r);
 		return -1;
@@ -509,7 +556,7 @@ int ctr_run(struct berth *b, const struct create_opts *o, const struct start_opt
 		cleanup_berr berr_t e2 = NULL;
 		runner_free(&r);
 		if (o->rm)
-			ctr_remove_files(b, (*out)->id, &e2);
+			ctr_remove_files(b, *out, &e2);
 		return -1;
 	}
 	rc = start_runner(b, *out, &r, so, exit_code, err);
@@ -592,7 +639,7 @@ int ctr_stop(struct berth *b, struct container *c, int timeout, berr_t *err)
 		if (c->state == CS_PAUSED) {
 			struct cgroup cg;
 			cleanup_berr berr_t e2 = NULL;
-			if (cgroup_open(c->id, NULL, &cg, &e2) == 0) {
+			if (ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 				cgroup_freeze(&cg, false, &e2);
 				cgroup_free(&cg);
 			}
@@ -616,7 +663,7 @@ int ctr_kill(struct berth *b, struct container *c, int sig, berr_t *err)
 	if (sig == SIGKILL && c->state == CS_PAUSED) {
 		struct cgroup cg;
 		cleanup_berr berr_t e2 = NULL;
-		if (cgroup_open(c->id, NULL, &cg, &e2) == 0) {
+		if (ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 			cgroup_freeze(&cg, false, &e2);
 			cgroup_free(&cg);
 		}
@@ -649,9 +696,15 @@ int ctr_wait(struct berth *b, struct container *c, int *exit_code, berr_t *err)
 		else
 			wait_pid_gone(c->monitor_pid, c->monitor_start, 10);
 		if (container_reload(b, c, err) < 0) {
-			/* Removed on exit (--rm): its code went with it. */
+			/* Removed on exit (--rm): its monitor left the code in
+			 * exits/<id> (see monitor.c). */
+			cleanup_free char *path = xasprintf("%s/exits/%s", b->root, c->id);
+			cleanup_free char *data = NULL;
 			berr_free(err);
 			*exit_code = 0;
+			if (read_file(path, &data, NULL, err) == 0)
+				*exit_code = atoi(data);
+			berr_free(err);
 			return 0;
 		}
 		if (container_refresh(b, c, err) < 0)
@@ -674,7 +727,7 @@ int ctr_pause(struct berth *b, struct container *c, bool pause, berr_t *err)
 		return berr_make_status(err, 1, 0, "Error response from daemon: Container %s is not paused", c->id);
 	if (pause && c->state != CS_RUNNING)
 		return berr_make_status(err, 1, 0, "Error response from daemon: Container %s is not running", c->id);
-	if (cgroup_open(c->id, NULL, &cg, err) < 0)
+	if (ctr_cgroup_open(c, NULL, &cg, err) < 0)
 		return -1;
 	rc = cgroup_freeze(&cg, pause, err);
 	cgroup_free(&cg);
@@ -708,7 +761,7 @@ int ctr_remove_v(struct berth *b, struct container *c, bool force, bool volumes,
 			if (c->state == CS_PAUSED) {
 				struct cgroup cg;
 				cleanup_berr berr_t e2 = NULL;
-				if (cgroup_open(c->id, NULL, &cg, &e2) == 0) {
+				if (ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 					cgroup_freeze(&cg, false, &e2);
 					cgroup_free(&cg);
 				}
@@ -719,7 +772,7 @@ int ctr_remove_v(struct berth *b, struct container *c, bool force, bool volumes,
 		if (c->monitor_pid != getpid())
 			wait_pid_gone(c->monitor_pid, c->monitor_start, 5000);
 	}
-	return remove_files(b, c->id, volumes, err);
+	return remove_files(b, c, volumes, err);
 }
 
 /* ---- refresh ---------------------------------------------------------- */
@@ -741,13 +794,13 @@ int container_refresh(struct berth *b, struct container *c, berr_t *err)
 	{
 		struct cgroup cg;
 		cleanup_berr berr_t e2 = NULL;
-		if (cgroup_open(c->id, NULL, &cg, &e2) == 0) {
+		if (ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 			cgroup_remove(&cg, &e2);
 			cgroup_free(&cg);
 		}
 	}
 	if (json_is_true(json_object_get(c->host_config, "AutoRemove"))) {
-		if (ctr_remove_files(b, c->id, err) < 0)
+		if (ctr_remove_files(b, c, err) < 0)
 			return -1;
 		c->state = CS_REMOVING;
 		c->id[0] = '\0';

@@ -93,7 +93,14 @@ void runner_free(struct runner *r);
 /* Record the end of a run: exited with code (or removed, for --rm). */
 int ctr_record_exit(struct berth *b, struct container *c, int code, bool oom, const char *error, berr_t *err);
 /* Remove the container's files and row (docker rm after it stopped). */
-int ctr_remove_files(struct berth *b, const char *id, berr_t *err);
+int ctr_remove_files(struct berth *b, const struct container *c, berr_t *err);
+
+/* Remove what background removals left in trash/ (one that was killed,
+ * or a host that rebooted meanwhile). */
+void ctr_sweep_trash(struct berth *b);
+
+/* The container's cgroup (see cgroup_open; limits NULL: what exists). */
+int ctr_cgroup_open(const struct container *c, const struct cgroup_limits *l, struct cgroup *out, berr_t *err);
 
 /* Should the restart policy start it again after exit code `code`? */
 bool restart_wanted(const struct start_spec *s, int code, int restart_count, bool stop_requested);

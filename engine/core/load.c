@@ -21,6 +21,7 @@
 #include "oci.h"
 #include "ref.h"
 #include "store.h"
+#include "tarsplit.h"
 #include "db.h"
 #include "sysinfo.h"
 #include "util.h"
@@ -56,6 +57,8 @@ struct unit {
 	bool stream;             /* read it in pass 2 */
 	bool found;
 	struct blob_writer *blob;
+	struct tarsplit *ts;     /* uncompressed: kept as a split */
+	char *split_tmp;
 	char *tmp_dir;
 	struct layer_result res;
 	long long size;          /* unpacked size (from res, or the database) */
@@ -565,7 +568,7 @@ static bool unit_known(struct loader *l, struct unit *u, const char *chain)
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return false;
 	const char *blob = (const char *)sqlite3_column_text(st, 0);
-	if (!store_has(l->b, blob))
+	if (!layer_blob_exists(l->b, blob))
 		return false;
 	/* Without a digest in its name (Docker 20.10's layer.tar) the file
 	 * is only known to be this layer when it is uncompressed, i.e. when
@@ -640,14 +643,21 @@ static int stream_unit(struct loader *l, struct archive *a, struct unit *u, berr
 
 	if (blob_writer_open(l->b, BLOB_DEFER_SYNC | BLOB_CALLER_HASHES, &u->blob, err) < 0)
 		return -1;
-	if (u->nchains > 0 && layer_tmp_dir(l->b, &u->tmp_dir, &dfd, err) < 0)
-		return -1;
-	if (layer_unpack(&src, u->blob, dfd, &u->res, err) < 0)
+	if (u->nchains > 0) {
+		if (layer_tmp_dir(l->b, &u->tmp_dir, &dfd, err) < 0)
+			return -1;
+		u->ts = tarsplit_new();
+	}
+	if (layer_unpack(&src, u->blob, u->ts, dfd, &u->res, err) < 0)
 		return berr_wrap(err, "%s", u->path);
 	if (check_unit(u, err) < 0)
 		return -1;
-	if (blob_writer_commit(u->blob, NULL, NULL, NULL, err) < 0)
+	if (u->res.split_used) {
+		if (tarsplit_save(u->ts, l->b, u->res.blob_digest, &u->split_tmp, err) < 0)
+			return -1;
+	} else if (blob_writer_commit(u->blob, NULL, NULL, NULL, err) < 0) {
 		return -1;
+	}
 	memcpy(u->blob_digest, u->res.blob_digest, DIGEST_LEN);
 	/* Keep what the producer declared when it agrees with the bytes
 	 * (docker's rootfs.diff.tar.gzip is tar+gzip by another name). */
@@ -716,13 +726,12 @@ static int extra_chains(struct loader *l, bool *did, berr_t *err)
 	for (size_t i = 0; i < l->nunits; i++) {
 		struct unit *u = &l->units[i];
 		for (size_t c = 1; c < u->nchains; c++) {
-			cleanup_close int bfd = -1;
 			cleanup_close int dfd = -1;
 			cleanup_free char *tmp = NULL;
 			struct layer_result res;
-			if (store_open(l->b, u->blob_digest, &bfd, err) < 0 || layer_tmp_dir(l->b, &tmp, &dfd, err) < 0)
+			if (layer_tmp_dir(l->b, &tmp, &dfd, err) < 0)
 				return -1;
-			if (layer_unpack_fd(bfd, dfd, &res, err) < 0 ||
+			if (layer_unpack_blob(l->b, u->blob_digest, dfd, &res, err) < 0 ||
 			    layer_commit_dir(l->b, tmp, u->chains[c], err) < 0) {
 				remove_tree(tmp, NULL);
 				return -1;
@@ -746,6 +755,10 @@ static void loader_free(struct loader *l)
 	for (size_t i = 0; i < l->nunits; i++) {
 		struct unit *u = &l->units[i];
 		blob_writer_free(u->blob);
+		tarsplit_free(u->ts);
+		if (u->split_tmp)
+			unlink(u->split_tmp);
+		free(u->split_tmp);
 		if (u->tmp_dir) {
 			cleanup_berr berr_t e = NULL;
 			remove_tree(u->tmp_dir, &e);
@@ -907,8 +920,14 @@ int image_load(struct berth *b, int fd, imageio_print_fn print, void *ctx, berr_
 		struct unit *u = &l.units[i];
 		if (!u->found)
 			continue;
-		if (blob_writer_publish(u->blob, err) < 0)
+		if (u->split_tmp) {
+			if (tarsplit_publish(b, u->split_tmp, u->blob_digest, err) < 0)
+				goto out;
+			free(u->split_tmp);
+			u->split_tmp = NULL;
+		} else if (blob_writer_publish(u->blob, err) < 0) {
 			goto out;
+		}
 		if (u->tmp_dir) {
 			if (layer_commit_dir(b, u->tmp_dir, u->chains[0], err) < 0)
 				goto out;

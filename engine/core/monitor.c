@@ -6,6 +6,7 @@
 #include "logfile.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -15,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -201,6 +205,11 @@ struct report {
 	char text[1024];
 };
 
+static bool r_auto_remove(const struct container *c)
+{
+	return json_is_true(json_object_get(c->host_config, "AutoRemove"));
+}
+
 static void sleep_ms_interruptible(long ms)
 {
 	sigset_t s;
@@ -208,6 +217,117 @@ static void sleep_ms_interruptible(long ms)
 	sigemptyset(&s);
 	sigaddset(&s, SIGUSR1);
 	sigtimedwait(&s, NULL, &ts);
+}
+
+/* A monitor lives as long as its container, one per container: it should
+ * cost little memory.  Forked from the CLI, it starts with the CLI's
+ * mappings of every library berth links (curl and its TLS stack,
+ * libarchive, ...): their relocated pages alone are 1.5 MB of resident
+ * memory.  The monitor only ever calls libc, SQLite (and libm under it),
+ * jansson, and for a restart's network libmnl and libnftables (with
+ * theirs), so the pages of every other library are dropped
+ * (MADV_DONTNEED).  The mappings stay: the dynamic linker still walks
+ * those libraries' symbol tables when it binds a function lazily, and
+ * read-only pages simply fault back in from the page cache.  Their
+ * relocated data would read as unrelocated, which is why the monitor
+ * never calls into them again, never calls exit() (only _exit), and forks
+ * only with raw clone, so no atfork handler of theirs can run. */
+static void monitor_shed(void)
+{
+	static const char *const keep[] = {"libc.so", "libc-", "ld-linux", "ld-", "libsqlite3", "libjansson", "libm.so",
+					   "libm-", "libpthread", "libdl", "libasan", "libubsan", "liblsan", "libtsan", "libgcc_s",
+					   /* a restart sets up the container's network again
+					    * (endpoint.h): netlink, and nftables when its
+					    * bridge has to be made anew */
+					   "libmnl", "libnftables", "libnftnl", "libxtables", "libgmp", NULL};
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 262144;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return;
+			}
+			buf = nb;
+		}
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!buf)
+		return;
+	buf[len] = '\0';
+	/* Each mapping: a header line "lo-hi perms off dev inode path", then
+	 * "Key: value kB" lines, of which Anonymous tells whether the mapping
+	 * holds pages of its own (relocations, data) or only file pages. */
+	unsigned long lo = 0, hi = 0;
+	char perms[8] = "";
+	const char *path = NULL;
+	for (char *line = buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		unsigned long a, b2;
+		if (sscanf(line, "%lx-%lx %7s", &a, &b2, perms) == 3 && strchr(line, ' ')) {
+			lo = a;
+			hi = b2;
+			path = strchr(line, '/');
+		} else if (str_has_prefix(line, "Anonymous:") && path && hi > lo) {
+			unsigned long anon = strtoul(line + 10, NULL, 10);
+			const char *base = strrchr(path, '/') + 1;
+			bool lib = strstr(path, ".so") != NULL, k = false;
+			for (size_t i = 0; keep[i]; i++)
+				k |= strncmp(base, keep[i], strlen(keep[i])) == 0;
+			/* No fault-around: touching one function must not map
+			 * the 64 KB around it. */
+			madvise((void *)lo, hi - lo, MADV_RANDOM);
+			if ((lib && !k) || anon == 0)
+				madvise((void *)lo, hi - lo, MADV_DONTNEED);
+			path = NULL;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(buf);
+	malloc_trim(0);
+}
+
+/* An --rm container's row goes with it; `berth wait` from another CLI
+ * still wants its exit code: leave it in exits/<id> for a while. */
+static void note_exit(struct berth *b, const struct container *c, int code)
+{
+	cleanup_free char *dir = berth_path(b, "exits");
+	cleanup_free char *path = xasprintf("%s/%s", dir, c->id);
+	char buf[32];
+	cleanup_berr berr_t e = NULL;
+	DIR *d;
+	struct dirent *de;
+	time_t now = time(NULL);
+
+	if (!r_auto_remove(c))
+		return;
+	mkdir(dir, 0700);
+	snprintf(buf, sizeof(buf), "%d\n", code);
+	write_file_atomic(path, buf, strlen(buf), 0600, &e);
+	/* Old notes are of no use to anyone: drop those older than 10 min. */
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		struct stat st;
+		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+			continue;
+		if (now - st.st_mtime > 600)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	if (d)
+		closedir(d);
 }
 
 /* The monitor's life after the first start: watch, record, restart. */
@@ -231,6 +351,7 @@ __attribute__((noreturn)) static void monitor_loop(struct runner *r, struct spaw
 		else
 			_exit(0); /* removed under us (rm -f) */
 		if (!restart_wanted(&r->spec, code, r->c->restart_count, stop_requested)) {
+			note_exit(b, r->c, code);
 			ctr_record_exit(b, r->c, code, oom, "", &err);
 			_exit(0);
 		}
@@ -269,11 +390,39 @@ __attribute__((noreturn)) static void monitor_loop(struct runner *r, struct spaw
 		if (container_set_running(b, r->c, sp->pid, proc_start_time(sp->pid), getpid(),
 					  proc_start_time(getpid()), &err) < 0)
 			_exit(0);
+		/* A stop that arrived while this instance was starting: end it;
+		 * the loop then records the exit and does not restart. */
+		if (container_reload(b, r->c, &err) == 0 && r->c->stop_requested)
+			kill(sp->pid, SIGKILL);
 		/* The connection is not needed while it runs: let it go. */
 		db_close(b->db);
 		b->db = NULL;
 		malloc_trim(0);
 	}
+}
+
+/* The monitor outlives the CLI: it must not keep open what the CLI's
+ * caller gave it (a pipe a shell reads to its end, a test harness's
+ * descriptors).  Everything from 3 up goes but the three it needs. */
+static void close_all_but(int a, int b, int c)
+{
+	int keep[3] = {a, b, c}, lo = 3;
+	/* sort the three */
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i]) {
+				int t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	for (int i = 0; i < 3; i++) {
+		if (keep[i] < lo)
+			continue;
+		if (keep[i] > lo)
+			syscall(SYS_close_range, (unsigned)lo, (unsigned)keep[i] - 1, 0U);
+		lo = keep[i] + 1;
+	}
+	syscall(SYS_close_range, (unsigned)lo, ~0U, 0U);
 }
 
 static int write_full(int fd, const void *p, size_t len)
@@ -306,6 +455,7 @@ int monitor_detach(struct runner *r, berr_t *err)
 
 		close(rep[0]);
 		close(go[1]);
+		close_all_but(rep[1], go[0], null);
 		setsid();
 		if (null >= 0) {
 			dup2(null, 0);
@@ -348,7 +498,7 @@ int monitor_detach(struct runner *r, berr_t *err)
 			runner_reap(r);
 			_exit(1);
 		}
-		malloc_trim(0);
+		monitor_shed();
 		monitor_loop(r, &sp, log_fd);
 	}
 	close(rep[1]);

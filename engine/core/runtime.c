@@ -26,8 +26,10 @@
 #include "util.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
@@ -173,6 +175,23 @@ static int ensure_in_root(int rootfd, const char *path, bool dir)
 	return open_in_root(rootfd, path, O_PATH | (dir ? O_DIRECTORY : 0), 0);
 }
 
+/* /proc, /dev and /sys must be plain directories of the image: everything
+ * below them (device nodes, masked and read-only paths, the cgroup mounts)
+ * is then set up by path under our own fresh mounts.  A symlink there (an
+ * image making /proc point elsewhere to escape the masking) is refused. */
+static int real_dir_in_root(int rootfd, const char *name)
+{
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	int fd = (int)syscall(SYS_openat2, rootfd, name, &how, sizeof(how));
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirat(rootfd, name, 0755) < 0 && errno != EEXIST)
+			return -1;
+		fd = (int)syscall(SYS_openat2, rootfd, name, &how, sizeof(how));
+	}
+	return fd;
+}
+
 /* Mount onto a path inside the root (resolved safely). */
 static int mount_in_root(int rootfd, const char *src, const char *target, const char *type, unsigned long flags,
 			 const char *data, bool dir)
@@ -238,6 +257,41 @@ static void setup_dev(int sock, const char *root)
 	snprintf(p, sizeof(p), "%s/dev/mqueue", root);
 	if (mount("mqueue", p, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		FAIL(sock, "cannot mount /dev/mqueue");
+}
+
+/* --privileged: every device node of the host's /dev (as docker adds them
+ * all), made in the container's /dev tmpfs; what the container's own /dev
+ * already has, and the kernel-managed pts, shm and mqueue, are left. */
+static void copy_host_devices(int sock, const char *hostdir, const char *dst, int depth)
+{
+	DIR *d = opendir(hostdir);
+	struct dirent *e;
+
+	if (!d || depth > 3) {
+		if (d)
+			closedir(d);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char src[4200], to[4400];
+		struct stat st;
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "pts") || !strcmp(e->d_name, "shm") ||
+		    !strcmp(e->d_name, "mqueue") || !strcmp(e->d_name, "fd"))
+			continue;
+		snprintf(src, sizeof(src), "%s/%s", hostdir, e->d_name);
+		snprintf(to, sizeof(to), "%s/%s", dst, e->d_name);
+		if (lstat(src, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdir(to, st.st_mode & 07777) < 0 && errno != EEXIST)
+				continue;
+			copy_host_devices(sock, src, to, depth + 1);
+		} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+			if (mknod(to, st.st_mode, st.st_rdev) == 0)
+				(void)!lchown(to, st.st_uid, st.st_gid);
+		}
+	}
+	closedir(d);
 }
 
 /* /sys/fs/cgroup: the container's own cgroups, read-only.  Inside its
@@ -309,7 +363,7 @@ static int setup_pty(int sock, const char *root, const struct proc_spec *p)
 	int master, slave, n = 0, unlock = 0;
 	struct winsize ws = {.ws_row = p->rows, .ws_col = p->cols};
 
-	snprintf(path, sizeof(path), "%s/dev/pts/ptmx", root);
+	snprintf(path, sizeof(path), "%s/dev/pts/ptmx", root ? root : "");
 	master = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
 		FAIL(sock, "cannot open %s", path);
@@ -448,9 +502,27 @@ __attribute__((noreturn)) static void do_exec(int sock, char **argv, char **env)
  * run (after pivot_root) and exec (after setns).  `stdio` are the fds to
  * install when there is no tty.  With `init`, PID 1 stays behind as the
  * reaper and a child execs the command. */
+/* A new process starts with every signal at its default and none blocked,
+ * whatever the CLI or the monitor had set (SIGPIPE ignored, SIGUSR1
+ * blocked...): both survive execve otherwise. */
+static void reset_signals(void)
+{
+	sigset_t none;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 __attribute__((noreturn)) static void finish_and_exec(int sock, const struct proc_spec *p, int slave, const int stdio[3],
 							bool init)
 {
+	reset_signals();
 	struct exec_user u;
 	cleanup_berr berr_t err = NULL;
 	char **env;
@@ -528,7 +600,7 @@ __attribute__((noreturn)) static void finish_and_exec(int sock, const struct pro
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 
 	if (init) {
-		pid_t child = fork();
+		pid_t child = runtime_fork();
 		if (child < 0)
 			FAIL(sock, "fork");
 		if (child == 0) {
@@ -545,7 +617,7 @@ __attribute__((noreturn)) static void finish_and_exec(int sock, const struct pro
 		/* The reaper keeps only stdio: the socket must close when the
 		 * child execs, and nothing else of ours stays in the container. */
 		syscall(SYS_close_range, 3U, ~0U, 0U);
-		init_reaper(child, p->tty);
+		init_reaper(child, p->tty, p->argv);
 	}
 	do_exec(sock, p->argv, env);
 }
@@ -569,6 +641,9 @@ __attribute__((noreturn)) static void child_main(struct child_args *a)
 	char path[4200];
 	const char *root = s->rootfs_dir;
 
+	/* Device nodes and mount points get exactly the modes asked for (the
+	 * caller's umask would make /dev/null 0644); the program gets 022. */
+	umask(0);
 	/* Never outlive whoever started us: the monitor or the CLI. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		FAIL(sock, "prctl");
@@ -599,21 +674,17 @@ __attribute__((noreturn)) static void child_main(struct child_args *a)
 	if (rootfd < 0)
 		FAIL(sock, "cannot open the root filesystem");
 
-	if (mount_in_root(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true) < 0)
-		FAIL(sock, "cannot mount /proc");
-	if (mount_in_root(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", true) < 0)
-		FAIL(sock, "cannot mount /dev");
-	/* From here on /proc, /dev and /sys are our own fresh mounts: paths
-	 * below them are ours, not the image's. */
-	snprintf(path, sizeof(path), "%s", root);
-	setup_dev(sock, path);
-	if (mount_in_root(rootfd, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true) < 0)
-		FAIL(sock, "cannot mount /sys");
-	setup_cgroupfs(sock, path, s->cg);
-	/* Volumes, binds, tmpfs (mounts.h): before /etc's files, which go on
-	 * top as docker's do. */
-	if (s->n_mounts && mounts_apply(rootfd, s->mounts, s->n_mounts, &err) < 0)
-		child_fail(sock, 125, "%s", err->msg);
+	{
+		static const char *const top[] = {"proc", "dev", "sys"};
+		for (size_t i = 0; i < 3; i++) {
+			int fd = real_dir_in_root(rootfd, top[i]);
+			if (fd < 0)
+				FAIL(sock, "the image's /%s is not a directory", top[i]);
+			close(fd);
+		}
+	}
+	/* The /etc files first: a symlink among them resolves in the image
+	 * (not into the /proc or /dev mounted below). */
 	{
 		static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
 		for (size_t i = 0; i < 3; i++) {
@@ -624,6 +695,28 @@ __attribute__((noreturn)) static void child_main(struct child_args *a)
 				FAIL(sock, "cannot mount %s", dst);
 		}
 	}
+	if (mount_in_root(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true) < 0)
+		FAIL(sock, "cannot mount /proc");
+	if (mount_in_root(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", true) < 0)
+		FAIL(sock, "cannot mount /dev");
+	/* From here on /proc, /dev and /sys are our own fresh mounts: paths
+	 * below them are ours, not the image's. */
+	snprintf(path, sizeof(path), "%s", root);
+	setup_dev(sock, path);
+	if (s->privileged) {
+		char dev[4200];
+		snprintf(dev, sizeof(dev), "%s/dev", path);
+		copy_host_devices(sock, "/dev", dev, 0);
+	}
+	/* docker: /sys is read-only, except for --privileged. */
+	if (mount_in_root(rootfd, "sysfs", "/sys", "sysfs", (s->privileged ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL, true) < 0)
+		FAIL(sock, "cannot mount /sys");
+	setup_cgroupfs(sock, path, s->cg);
+	/* Volumes, binds, tmpfs (mounts.h), after docker's own mounts as in
+	 * docker's OCI spec, so a -v onto /dev/... stays visible. */
+	if (s->n_mounts && mounts_apply(rootfd, s->mounts, s->n_mounts, &err) < 0)
+		child_fail(sock, 125, "%s", err->msg);
 	if (p->tty)
 		slave = setup_pty(sock, path, p);
 	if (!s->privileged)
@@ -714,6 +807,18 @@ static void close_cg_fds(struct cg_fds *f)
 		close(f->all[i]);
 	f->into = -1;
 	f->n = f->n_all = 0;
+}
+
+pid_t runtime_fork(void)
+{
+	/* clone, not clone3: docker's seccomp profile answers clone3 with
+	 * ENOSYS, and --init forks under that profile.  No stack: the child
+	 * continues on a copy of ours, as with fork. */
+#if defined(__s390x__) || defined(__s390__) || defined(__CRIS__)
+	return (pid_t)syscall(SYS_clone, 0, SIGCHLD, NULL, NULL, 0);
+#else
+	return (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+#endif
 }
 
 void spawned_close(struct spawned *p)

@@ -89,11 +89,16 @@ int runtime_exec(pid_t pid, const struct cgroup *cg, const struct proc_spec *p, 
 
 void spawned_close(struct spawned *p);
 
+/* fork(2) without glibc's atfork handlers (a raw clone): for processes
+ * that may have unmapped the libraries that registered them (the
+ * monitor) and for the container's own setup. */
+pid_t runtime_fork(void);
+
 /* docker's exit code for a wait status: the code, or 128+signal. */
 int wait_status_code(int wstatus);
 
 /* init.c: PID 1 for --init; reaps everything, forwards signals to
  * `child`, exits with the child's status.  Never returns. */
-__attribute__((noreturn)) void init_reaper(pid_t child, bool tty);
+__attribute__((noreturn)) void init_reaper(pid_t child, bool tty, char *const *cmd);
 
 #endif

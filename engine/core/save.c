@@ -14,6 +14,7 @@
 #include "oci.h"
 #include "ref.h"
 #include "store.h"
+#include "tarsplit.h"
 #include "db.h"
 #include "util.h"
 #include "cleanup.h"
@@ -161,7 +162,7 @@ static int prepare_image(struct saver *s, struct simage *im, berr_t *err)
 	sqlite3_bind_text(st, 1, im->id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *blob = (const char *)sqlite3_column_text(st, 0);
-		if (!store_has(s->b, blob)) {
+		if (!layer_blob_exists(s->b, blob)) {
 			berr_make(err, 0, "layer blob %s of image %s is missing: run 'berth system check'", blob, im->id);
 			goto fail;
 		}
@@ -232,30 +233,46 @@ static int write_dir(struct saver *s, const char *path, berr_t *err)
 static int write_blob(struct saver *s, const char *digest, berr_t *err)
 {
 	cleanup_free char *path = xasprintf("blobs/sha256/%s", digest_hex(digest));
-	cleanup_close int fd = -1;
+	struct layer_blob *lb = NULL;
 	struct archive_entry *e;
-	struct stat st;
-	long long left;
-	int r;
+	long long size, left;
+	int r, rc = -1;
 
-	if (store_open(s->b, digest, &fd, err) < 0 || fstat(fd, &st) < 0)
-		return *err ? -1 : berr_make(err, errno, "blob %s", digest);
-	e = new_entry(path, AE_IFREG, 0644, st.st_size);
+	/* A config or a kept blob is read from blobs/; an uncompressed layer
+	 * is rebuilt from its directory and split, and checked on the way. */
+	if (layer_blob_open(s->b, digest, &lb, &size, err) < 0)
+		return -1;
+	e = new_entry(path, AE_IFREG, 0644, size);
 	r = archive_write_header(s->a, e);
 	archive_entry_free(e);
-	if (r < ARCHIVE_WARN)
-		return write_fail(s, err);
-	for (left = st.st_size; left > 0;) {
-		ssize_t n = read(fd, s->buf, left < (1 << 20) ? (size_t)left : (1 << 20));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return berr_make(err, n < 0 ? errno : 0, "cannot read blob %s", digest);
-		if (archive_write_data(s->a, s->buf, (size_t)n) < 0)
-			return write_fail(s, err);
+	if (r < ARCHIVE_WARN) {
+		write_fail(s, err);
+		goto out;
+	}
+	for (left = size;;) {
+		long long n = layer_blob_read(lb, s->buf, 1 << 20, err);
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		if (n > left) {
+			berr_make(err, 0, "blob %s is longer than recorded", digest);
+			goto out;
+		}
+		if (archive_write_data(s->a, s->buf, (size_t)n) < 0) {
+			write_fail(s, err);
+			goto out;
+		}
 		left -= n;
 	}
-	return 0;
+	if (left) {
+		berr_make(err, 0, "blob %s is shorter than recorded", digest);
+		goto out;
+	}
+	rc = 0;
+out:
+	layer_blob_close(lb);
+	return rc;
 }
 
 static int strcmp_p(const void *a, const void *b)

@@ -90,6 +90,7 @@ struct blob_writer {
 	struct sha256 *h;
 	char given[DIGEST_LEN];
 	long long size;
+	bool discarded;
 };
 
 int blob_writer_open(struct berth *b, int flags, struct blob_writer **out, berr_t *err)
@@ -121,6 +122,8 @@ int blob_writer_open(struct berth *b, int flags, struct blob_writer **out, berr_
 int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, berr_t *err)
 {
 	const char *p = buf;
+	if (w->discarded)
+		return 0;
 	if (w->h)
 		sha256_update(w->h, buf, len);
 	w->size += (long long)len;
@@ -142,6 +145,8 @@ int blob_writer_commit(struct blob_writer *w, const char *expected, char digest[
 {
 	char got[DIGEST_LEN];
 
+	if (w->discarded)
+		return berr_make(err, 0, "blob discarded");
 	if (w->h) {
 		sha256_finish(w->h, got);
 		w->h = NULL;
@@ -167,6 +172,18 @@ int blob_writer_commit(struct blob_writer *w, const char *expected, char digest[
 	if (w->flags & BLOB_DEFER_SYNC)
 		return 0;
 	return blob_writer_publish(w, err);
+}
+
+void blob_writer_discard(struct blob_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->tmp)
+		unlink(w->tmp);
+	free(w->tmp);
+	w->tmp = NULL;
+	w->discarded = true;
 }
 
 void blob_writer_set_digest(struct blob_writer *w, const char *digest)

@@ -52,6 +52,9 @@ struct blob_writer;
 int blob_writer_open(struct berth *b, int flags, struct blob_writer **out, berr_t *err);
 int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, berr_t *err);
 void blob_writer_set_digest(struct blob_writer *w, const char *digest);
+/* Drop what was written: the temporary goes, later writes are ignored and
+ * commit fails.  (layer_unpack keeps uncompressed layers as a tar-split.) */
+void blob_writer_discard(struct blob_writer *w);
 /* The temporary file's path until published (to read it back). */
 const char *blob_writer_path(struct blob_writer *w);
 /* Finish: compare with `expected` (may be NULL), fsync unless deferred,

@@ -173,7 +173,8 @@ static void append_text(struct tabwriter *tw, const char *s, size_t n)
 
 static void update_width(struct tabwriter *tw)
 {
-	tw->cell.width += (long)display_width((const unsigned char *)tw->buf + tw->pos, tw->len - tw->pos);
+	if (tw->len > tw->pos)
+		tw->cell.width += (long)display_width((const unsigned char *)tw->buf + tw->pos, tw->len - tw->pos);
 	tw->pos = tw->len;
 }
 

@@ -1915,6 +1915,9 @@ struct tmpl {
 	size_t nnodes, capnodes;
 	bool table;
 	bool missingkey_error;
+	bool json_escape_html;   /* --format json on a list: rows go through json.Marshal */
+	unsigned long max_steps; /* 0: no bound */
+	size_t max_bytes;
 };
 
 static const struct builtin *find_builtin(const char *name, size_t len);
@@ -2501,7 +2504,8 @@ static struct node *new_number(struct parser *p, struct token *tok)
 	if (!strpbrk(text, ".eEpP"))
 		parse_errorf(p, "integer overflow: \"%s\"", text);
 	n->lit = json_real(f);
-	if (f == (double)(long long)f && fabs(f) < 9.2e18)
+	/* a float literal with an integral value can be an int argument */
+	if (fabs(f) < 9.2e18 && f == (double)(long long)f)
 		n->lit_int = json_integer((long long)f);
 	return n;
 }
@@ -2915,6 +2919,12 @@ void tmpl_set_missingkey_error(struct tmpl *t, bool on)
 	t->missingkey_error = on;
 }
 
+void tmpl_set_limits(struct tmpl *t, unsigned long max_steps, size_t max_bytes)
+{
+	t->max_steps = max_steps;
+	t->max_bytes = max_bytes;
+}
+
 /* ------------------------------------------------------------------ */
 /* Evaluation (text/template/exec.go)                                  */
 /* ------------------------------------------------------------------ */
@@ -2949,6 +2959,9 @@ struct exec {
 	/* the builtin being called, for "error calling X" */
 	const char *call_name;
 	const struct node *call_node;
+	/* tmpl_set_limits */
+	unsigned long steps;
+	size_t bytes;           /* strings made so far */
 };
 
 static json_t *keep(struct exec *ex, json_t *v);
@@ -3008,18 +3021,38 @@ static void *pooled_alloc(struct exec *ex, size_t size)
 	return p;
 }
 
+static void count_step(struct exec *ex)
+{
+	if (ex->t->max_steps && ++ex->steps > ex->t->max_steps)
+		exec_errorf(ex, "template execution exceeded %lu steps", ex->t->max_steps);
+}
+
+static void count_bytes(struct exec *ex, size_t n)
+{
+	ex->bytes += n;
+	if (ex->t->max_bytes && (ex->bytes > ex->t->max_bytes || ex->out.n > ex->t->max_bytes))
+		exec_errorf(ex, "template output exceeded %zu bytes", ex->t->max_bytes);
+}
+
+/* Strings are pooled before they are counted, so that a jump out of
+ * count_bytes leaves nothing behind. */
 static json_t *new_string(struct exec *ex, const char *s, size_t n)
 {
-	return keep(ex, json_stringn_nocheck(s, n));
+	json_t *v = keep(ex, json_stringn_nocheck(s, n));
+	count_bytes(ex, n);
+	return v;
 }
 
 /* The buffer's bytes as a pooled string; the buffer is freed. */
 static json_t *string_from_sbuf(struct exec *ex, struct sbuf *b)
 {
-	json_t *v = json_stringn_nocheck(b->p ? b->p : "", b->n);
+	size_t n = b->n;
+	json_t *v = json_stringn_nocheck(b->p ? b->p : "", n);
 	free(b->p);
 	memset(b, 0, sizeof(*b));
-	return keep(ex, v);
+	keep(ex, v);
+	count_bytes(ex, n);
+	return v;
 }
 
 /* JSON null read out of data is Go's nil interface, which the evaluator
@@ -3380,6 +3413,9 @@ static json_t *eval_call(struct exec *ex, json_t *dot, const struct builtin *fn,
 		/* docker's header functions give the column name back unchanged */
 		r = argv[0];
 	} else {
+		/* not a column name after all: the parameter types apply */
+		for (size_t k = 0; passthru && k < num_in; k++)
+			validate(ex, argv[k], k < fn->nfixed ? fn->fixed[k] : fn->rest);
 		const char *saved_name = ex->call_name;
 		const struct node *saved_node = ex->call_node;
 		ex->call_name = fn->name;
@@ -3405,6 +3441,7 @@ static json_t *eval_command(struct exec *ex, json_t *dot, const struct node *cmd
 {
 	const struct node *first = cmd->kids[0];
 
+	count_step(ex);
 	switch (first->type) {
 	case N_FIELD:
 		return eval_field_node(ex, dot, first, cmd->nkids, final);
@@ -3460,11 +3497,13 @@ static json_t *eval_pipeline(struct exec *ex, json_t *dot, const struct node *pi
 static void print_value(struct exec *ex, const struct node *n, json_t *v)
 {
 	struct fmtflags f = {0};
+	size_t before = ex->out.n;
 	ex->at = n;
 	if (v == NULL)
 		sb_adds(&ex->out, "<no value>");
 	else
 		fmt_value(&ex->out, &f, v, "v", 1, 0);
+	count_bytes(ex, ex->out.n - before);
 }
 
 enum { WALK_OK, WALK_BREAK, WALK_CONTINUE };
@@ -3553,6 +3592,7 @@ static int walk_range(struct exec *ex, json_t *dot, const struct node *n)
 static int walk(struct exec *ex, json_t *dot, const struct node *n)
 {
 	ex->at = n;
+	count_step(ex);
 	switch (n->type) {
 	case N_ACTION: {
 		json_t *v = eval_pipeline(ex, dot, n->pipe);
@@ -3574,6 +3614,7 @@ static int walk(struct exec *ex, json_t *dot, const struct node *n)
 		return walk_range(ex, dot, n);
 	case N_TEXT:
 		sb_add(&ex->out, n->text, n->textlen);
+		count_bytes(ex, n->textlen);
 		return WALK_OK;
 	case N_BREAK:
 		return WALK_BREAK;
@@ -3925,12 +3966,14 @@ static json_t *fn_urlquery(struct exec *ex, json_t **a, size_t n)
 	return string_from_sbuf(ex, &b);
 }
 
-/* docker: json.NewEncoder with SetEscapeHTML(false), trailing newline trimmed. */
+/* docker: json.NewEncoder with SetEscapeHTML(false), trailing newline
+ * trimmed; but a list's --format json marshals each row with json.Marshal
+ * (the row's MarshalJSON), which escapes < > &. */
 static json_t *fn_json(struct exec *ex, json_t **a, size_t n)
 {
 	(void)n;
 	struct sbuf b = {0};
-	json_encode(&b, a[0], false, 0);
+	json_encode(&b, a[0], ex->t->json_escape_html, 0);
 	return string_from_sbuf(ex, &b);
 }
 
@@ -3948,6 +3991,7 @@ static json_t *fn_split(struct exec *ex, json_t **a, size_t n)
 			uint32_t r;
 			size_t sz = utf8_decode((const unsigned char *)s + i, sl - i, &r);
 			json_array_append_new(out, json_stringn_nocheck(s + i, sz));
+			count_bytes(ex, sz + 16);
 			i += sz;
 		}
 		return out;
@@ -3956,6 +4000,7 @@ static json_t *fn_split(struct exec *ex, json_t **a, size_t n)
 	for (size_t i = 0; i + pl <= sl;) {
 		if (memcmp(s + i, sep, pl) == 0) {
 			json_array_append_new(out, json_stringn_nocheck(s + start, i - start));
+			count_bytes(ex, i - start + 16);
 			i += pl;
 			start = i;
 		} else {
@@ -4232,13 +4277,15 @@ int tmpl_parse_format(const char *format, const char *default_table, struct tmpl
 {
 	const char *f = format;
 	struct sbuf b = {0};
-	bool table;
+	bool table, json = false;
 	int r;
 
-	if (f == NULL || *f == '\0' || strcmp(f, "table") == 0)
+	if (f == NULL || *f == '\0' || strcmp(f, "table") == 0) {
 		f = default_table ? default_table : "";
-	else if (strcmp(f, "json") == 0)
+	} else if (strcmp(f, "json") == 0) {
 		f = "{{json .}}";
+		json = true;
+	}
 	table = str_has_prefix(f, "table");
 	if (table)
 		f += 5;
@@ -4260,7 +4307,9 @@ int tmpl_parse_format(const char *format, const char *default_table, struct tmpl
 	}
 	r = tmpl_parse(b.p, out, err);
 	free(b.p);
-	if (r == 0)
+	if (r == 0) {
 		(*out)->table = table;
+		(*out)->json_escape_html = json;
+	}
 	return r;
 }

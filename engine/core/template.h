@@ -43,7 +43,9 @@ int tmpl_parse_named(const char *name, const char *src, struct tmpl **out, berr_
 
 /* docker's --format for list commands (formatter.Format): NULL, "" and
  * "table" select default_table (itself "table ..."), "json" is
- * `{{json .}}`; a format starting with "table" prints a header row and
+ * `{{json .}}` with < > & escaped as docker's rows are (json.Marshal; a
+ * `{{json .}}` written out does not escape them, as in docker); a format
+ * starting with "table" prints a header row and
  * aligned columns; spaces around it are trimmed and the two-character
  * sequences \t and \n become a tab and a newline, as docker does. */
 int tmpl_parse_format(const char *format, const char *default_table, struct tmpl **out, berr_t *err);
@@ -65,6 +67,12 @@ bool tmpl_is_table(const struct tmpl *t);
  * has no entry for key") rather than <no value>.  docker inspect uses it
  * when it falls back to the raw JSON. */
 void tmpl_set_missingkey_error(struct tmpl *t, bool on);
+
+/* Bounds for a template from untrusted hands (a grader running a
+ * learner's format string, the fuzzer): execution fails after max_steps
+ * evaluation steps, or once the output and the strings made along the way
+ * pass max_bytes.  0 is no bound, the default (Go has none either). */
+void tmpl_set_limits(struct tmpl *t, unsigned long max_steps, size_t max_bytes);
 
 /* The header row of a table: the template run once with each field chain
  * of dot (`.ID`, `.Config.Image`, also `$.X`) replaced by its column name.

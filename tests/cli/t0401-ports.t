@@ -80,7 +80,7 @@ test_expect_success 'a host port already in use: docker'"'"'s message, exit 125,
 test_expect_success 'starting a created container whose port is taken fails and frees everything' '
 	P=$(cat port) &&
 	berth create --name late -p $P:80 busybox sleep 30 >/dev/null &&
-	test_status 125 berth start late 2>err &&
+	test_status 1 berth start late 2>err &&
 	grep -q "port is already allocated" err &&
 	test "$(berth inspect -f "{{.State.Status}}" late)" = created &&
 	berth rm late >/dev/null

@@ -13,6 +13,8 @@
 #include "../../engine/core/rootfs.h"
 #include "../../engine/core/image.h"
 #include "../../engine/core/store.h"
+#include "../../engine/core/tarsplit.h"
+#include "../../engine/core/db.h"
 #include "../../engine/core/util.h"
 #include "../../engine/core/cleanup.h"
 
@@ -132,7 +134,7 @@ static int unpack_mem(const char *buf, size_t len, const char *name, struct laye
 
 	mkdir(dir, 0755);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (layer_unpack(&src, NULL, fd, res, err) < 0) {
+	if (layer_unpack(&src, NULL, NULL, fd, res, err) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -777,6 +779,108 @@ static void test_rootfs(bool flat)
 	free(img.chain_ids);
 }
 
+/* An uncompressed layer kept as directory + split gives back the exact
+ * tar, however the stream is cut into blocks, even when entries of the
+ * layer replace or delete earlier ones. */
+static void test_split(void)
+{
+	static const size_t chunks[] = {1, 100, 511, 512, 513, 4096, 7000, 1 << 20};
+	struct berth b = {0};
+	cleanup_berr berr_t err = NULL;
+	cleanup_free char *broot = xasprintf("%s/splitroot", top);
+	cleanup_free char *big = xmalloc(100001);
+	cleanup_free char *longname = xmalloc(300);
+	struct tb t;
+	sqlite3 *db;
+	char diff[DIGEST_LEN];
+
+	for (int i = 0; i < 100000; i++)
+		big[i] = (char)('a' + i % 26 + i / 4096);
+	big[100000] = '\0';
+	memset(longname, 'n', 250);
+	strcpy(longname + 250, "/file");
+	b.root = broot;
+	if (berth_db(&b, &db, &err) < 0) {
+		ok(0, "database: %s", err->msg);
+		return;
+	}
+	tb_open(&t, ARCHIVE_FILTER_NONE);
+	tb_dir(&t, "./");
+	tb_file(&t, "empty", "");
+	tb_file(&t, "one", "1");
+	tb_add(&t, "f511", AE_IFREG, 0644, big + 1000 - 511 + 511 - 511, NULL, NULL);
+	tb_file(&t, "big", big);
+	tb_symlink(&t, "sym", "big");
+	tb_link(&t, "hard", "big");
+	tb_file(&t, longname, "long");
+	tb_file(&t, "dup", "first version");
+	tb_file(&t, "dup", "second, longer version");
+	tb_dir(&t, "d/");
+	tb_file(&t, "d/inner", "inner content");
+	tb_file(&t, "d", "d is a file now");
+	if (root) {
+		tb_file(&t, "gone", "soon deleted");
+		tb_file(&t, ".wh.gone", "");
+	}
+	tb_close(&t);
+	sha256_digest(t.buf, t.used, diff);
+
+	for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+		struct memsrc m = {t.buf, t.used, 0, chunks[k]};
+		struct layer_source src = {mem_read, &m};
+		struct layer_result res;
+		struct tarsplit *ts = tarsplit_new();
+		struct layer_blob *lb = NULL;
+		cleanup_free char *dir = layer_dir(&b, diff);
+		cleanup_free char *tmp = NULL;
+		cleanup_free char *out = xmalloc(t.used + 1);
+		long long size = 0, n, got = 0;
+		int fd;
+
+		mkdir_p(dir, 0755, &err);
+		fd = open(dir, O_RDONLY | O_DIRECTORY);
+		if (layer_unpack(&src, NULL, ts, fd, &res, &err) < 0) {
+			ok(0, "chunks of %zu: unpack (%s)", chunks[k], err->msg);
+			berr_free(&err);
+			close(fd);
+			tarsplit_free(ts);
+			continue;
+		}
+		close(fd);
+		ok(res.split_used, "chunks of %zu: kept as a split", chunks[k]);
+		db_exec(db, "DELETE FROM layers", &err);
+		{
+			cleanup_free char *sql = xasprintf("INSERT INTO layers VALUES ('%s', '%s', NULL, 0)", diff, diff);
+			db_exec(db, sql, &err);
+		}
+		if (tarsplit_save(ts, &b, diff, &tmp, &err) < 0 || tarsplit_publish(&b, tmp, diff, &err) < 0) {
+			ok(0, "save split: %s", err->msg);
+			tarsplit_free(ts);
+			continue;
+		}
+		tarsplit_free(ts);
+		if (layer_blob_open(&b, diff, &lb, &size, &err) < 0) {
+			ok(0, "open: %s", err->msg);
+			continue;
+		}
+		while ((n = layer_blob_read(lb, out + got, (size_t)((long long)t.used + 1 - got) < 777 ? (size_t)((long long)t.used + 1 - got) : 777, &err)) > 0)
+			got += n;
+		layer_blob_close(lb);
+		ok(n == 0 && got == (long long)t.used && size == (long long)t.used && memcmp(out, t.buf, t.used) == 0,
+		   "chunks of %zu: the tar comes back byte for byte (%lld of %zu bytes)%s%s", chunks[k], got, t.used,
+		   err ? ": " : "", err ? err->msg : "");
+		berr_free(&err);
+		remove_tree(dir, &err);
+		tarsplit_remove(&b, diff, &err);
+	}
+	{
+		cleanup_free char *p = tarsplit_path(&b, diff);
+		ok(!tarsplit_exists(&b, diff), "split removed");
+	}
+	free(t.buf);
+	db_close(b.db);
+}
+
 int main(void)
 {
 	cleanup_berr berr_t err = NULL;
@@ -796,6 +900,7 @@ int main(void)
 	test_flatten();
 	test_rootfs(false);
 	test_rootfs(true);
+	test_split();
 	remove_tree(top, &err);
 	return done_testing();
 }

@@ -528,8 +528,12 @@ static void test_tables(void)
 	s = write_list("  {{.Names}}\\n  ", NULL, rows, &err, &rc);
 	is_str(s, "web\n\ndb-한국\n\n", "spaces around the format are trimmed and \\n is a newline");
 	free(s);
-	s = write_list("json", NULL, "[{\"A\":\"<b>\",\"N\":1}]", &err, &rc);
-	is_str(s, "{\"A\":\"<b>\",\"N\":1}\n", "--format json is one JSON line per item");
+	s = write_list("json", NULL, "[{\"A\":\"<b>&\",\"N\":1}]", &err, &rc);
+	is_str(s, "{\"A\":\"\\u003cb\\u003e\\u0026\",\"N\":1}\n",
+	       "--format json is one JSON line per item, HTML-escaped as docker's rows are");
+	free(s);
+	s = write_list("{{json .}}", NULL, "[{\"A\":\"<b>&\",\"N\":1}]", &err, &rc);
+	is_str(s, "{\"A\":\"<b>&\",\"N\":1}\n", "while a written {{json .}} is not escaped, as in docker");
 	free(s);
 	s = write_list("table {{.Names}}\t{{.Names.x}}", NULL, rows, &err, &rc);
 	is_int(rc, -1, "an item that fails to render fails the list");
@@ -596,6 +600,29 @@ static void test_api(json_t *doc)
 	ok(tmpl_parse("{{.}}", &t, &err) == 0, "a template over null");
 	s = tmpl_render(t, NULL, &err);
 	is_str(s, "<no value>", "renders no value for no data");
+	free(s);
+	tmpl_free(t);
+
+	/* Bounds for untrusted templates */
+	ok(tmpl_parse("{{range 100000000}}{{end}}", &t, &err) == 0, "a long loop parses");
+	tmpl_set_limits(t, 1000, 0);
+	s = tmpl_render(t, doc, &err);
+	ok(s == NULL && err && strstr(err->msg, "exceeded 1000 steps"), "and stops at the step bound");
+	free(s);
+	berr_free(&err);
+	tmpl_free(t);
+	ok(tmpl_parse("{{$x := \"ab\"}}{{range 64}}{{$x = printf \"%s%s\" $x $x}}{{end}}{{len $x}}", &t, &err) == 0,
+	   "a string doubling in a loop parses");
+	tmpl_set_limits(t, 0, 1 << 16);
+	s = tmpl_render(t, doc, &err);
+	ok(s == NULL && err && strstr(err->msg, "exceeded 65536 bytes"), "and stops at the byte bound");
+	free(s);
+	berr_free(&err);
+	tmpl_free(t);
+	ok(tmpl_parse("{{range 3}}{{.}}{{end}}", &t, &err) == 0, "a short template");
+	tmpl_set_limits(t, 1000, 1 << 16);
+	s = tmpl_render(t, doc, &err);
+	is_str(s, "012", "runs as usual within the bounds");
 	free(s);
 	tmpl_free(t);
 
