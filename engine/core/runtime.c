@@ -683,18 +683,6 @@ __attribute__((noreturn)) static void child_main(struct child_args *a)
 			close(fd);
 		}
 	}
-	/* The /etc files first: a symlink among them resolves in the image
-	 * (not into the /proc or /dev mounted below). */
-	{
-		static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
-		for (size_t i = 0; i < 3; i++) {
-			char src[4200], dst[64];
-			snprintf(src, sizeof(src), "%s/%s", s->container_dir, files[i]);
-			snprintf(dst, sizeof(dst), "/etc/%s", files[i]);
-			if (mount_in_root(rootfd, src, dst, NULL, MS_BIND, NULL, false) < 0)
-				FAIL(sock, "cannot mount %s", dst);
-		}
-	}
 	if (mount_in_root(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true) < 0)
 		FAIL(sock, "cannot mount /proc");
 	if (mount_in_root(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", true) < 0)
@@ -717,6 +705,20 @@ __attribute__((noreturn)) static void child_main(struct child_args *a)
 	 * docker's OCI spec, so a -v onto /dev/... stays visible. */
 	if (s->n_mounts && mounts_apply(rootfd, s->mounts, s->n_mounts, &err) < 0)
 		child_fail(sock, 125, "%s", err->msg);
+	/* The /etc files last, on top of everything (docker sorts them after
+	 * the mounts of their parents).  A symlink among them resolves inside
+	 * the root, at worst onto the container's own /proc or /dev: no
+	 * escape, only the image's own confusion. */
+	{
+		static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
+		for (size_t i = 0; i < 3; i++) {
+			char src[4200], dst[64];
+			snprintf(src, sizeof(src), "%s/%s", s->container_dir, files[i]);
+			snprintf(dst, sizeof(dst), "/etc/%s", files[i]);
+			if (mount_in_root(rootfd, src, dst, NULL, MS_BIND, NULL, false) < 0)
+				FAIL(sock, "cannot mount %s", dst);
+		}
+	}
 	if (p->tty)
 		slave = setup_pty(sock, path, p);
 	if (!s->privileged)
