@@ -69,6 +69,8 @@ int netvol_configure(struct berth *b, const struct netvol_opts *o, const struct 
 		goto out;
 	}
 	json_object_set_new(hc, "NetworkMode", json_string(mode));
+	if (strcmp(mode, "host") == 0 && ((o->publish && o->publish[0]) || o->publish_all))
+		fprintf(stderr, "WARNING: Published ports are discarded when using host network mode\n");
 	if (strcmp(mode, "host") == 0) {
 		/* docker's host-network containers carry the host's name unless
 		 * -h gave one (ctrconfig defaults it to the short id). */

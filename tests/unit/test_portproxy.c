@@ -106,8 +106,10 @@ int main(void)
 	ok(tfd >= 0 && ufd >= 0 && pidfd >= 0, "echo servers and a process to watch");
 
 	json_t *hc = json_object(), *pb = json_object(), *cfg = json_object();
-	json_object_set_new(pb, xasprintf("%d/tcp", tport), json_pack("[{s:s, s:s}]", "HostIp", "127.0.0.1", "HostPort", ""));
-	json_object_set_new(pb, xasprintf("%d/udp", uport), json_pack("[{s:s, s:s}]", "HostIp", "127.0.0.1", "HostPort", ""));
+	cleanup_free char *tkey = xasprintf("%d/tcp", tport);
+	cleanup_free char *ukey = xasprintf("%d/udp", uport);
+	json_object_set_new(pb, tkey, json_pack("[{s:s, s:s}]", "HostIp", "127.0.0.1", "HostPort", ""));
+	json_object_set_new(pb, ukey, json_pack("[{s:s, s:s}]", "HostIp", "127.0.0.1", "HostPort", ""));
 	json_object_set_new(hc, "PortBindings", pb);
 	struct pf_listener *l = NULL;
 	size_t n = 0;
@@ -190,8 +192,8 @@ int main(void)
 		json_t *hc2 = json_object(), *pb2 = json_object();
 		struct pf_listener *l2 = NULL;
 		size_t n2 = 0;
-		json_object_set_new(pb2, xasprintf("%d/tcp", dead_port),
-				    json_pack("[{s:s, s:s}]", "HostIp", "127.0.0.1", "HostPort", ""));
+		cleanup_free char *dkey = xasprintf("%d/tcp", dead_port);
+		json_object_set_new(pb2, dkey, json_pack("[{s:s, s:s}]", "HostIp", "127.0.0.1", "HostPort", ""));
 		json_object_set_new(hc2, "PortBindings", pb2);
 		portfwd_bind(hc2, cfg, "t (id)", NULL, &l2, &n2, &err);
 		int hp = host_port_of(l2, n2, "tcp");
