@@ -175,6 +175,16 @@ test_expect_success 'a local volume with -o type=tmpfs is mounted as such' '
 	grep -q "^tmpfs /tv tmpfs .*size=1024k" out
 '
 
+test_expect_success 'a local volume with -o type=none -o o=bind binds a host directory' '
+	mkdir bindsrc && echo via-volume >bindsrc/file &&
+	berth volume create -o type=none -o o=bind -o device="$TMP/bindsrc" bv >/dev/null &&
+	test "$(berth run --rm -v bv:/b busybox cat /b/file)" = via-volume &&
+	berth run --rm -v bv:/b busybox sh -c "echo back >/b/new" &&
+	test "$(cat bindsrc/new)" = back &&
+	test_status 1 berth volume create -o type=tmpfs x2 2>err &&
+	grep -q "missing required option" err
+'
+
 test_expect_success 'a symlink in the image never takes a mount outside the container'"'"'s root' '
 	mkdir -p evil && tar -C evil -xf fs.tar &&
 	rm -rf evil/data && ln -s "$TMP/victim" evil/data &&
