@@ -9,15 +9,15 @@ PACKAGES="
 gcc make pkg-config perl python3
 libcmark-gfm-dev libcmark-gfm-extensions-dev
 libarchive-dev libseccomp-dev libsqlite3-dev libyaml-dev libjansson-dev
-libcurl4-openssl-dev libssl-dev libmnl-dev
+libcurl4-openssl-dev libssl-dev libmnl-dev libnftables-dev
 busybox-static docker-registry skopeo umoci hyperfine
-iproute2 iptables procps psmisc util-linux apache2-utils
+iproute2 iptables nftables procps psmisc util-linux apache2-utils
 sqlite3 clang libclang-rt-14-dev
 chromium fonts-nanum
 "
 # Extra peers only the benchmarks need (make bench-deps).
 if [ "${1:-}" = "--bench" ]; then
-	PACKAGES="$PACKAGES docker.io runc hugo time"
+	PACKAGES="$PACKAGES docker.io runc hugo time iperf3"
 fi
 
 # One dpkg-query for all: installed ones print "NAME ii", unknown ones

@@ -91,6 +91,70 @@ static const char *const migrations[] = {
 	" restart_count INTEGER NOT NULL DEFAULT 0,"
 	" stop_requested INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX containers_image ON containers(image_id);",
+	/* 5: networks, endpoints, published ports and volumes (issue 5;
+	 * engine/core/network.c, ipam.c, portfwd.c, volume.c).
+	 * networks: one row per network, the predefined bridge/host/none
+	 * included; subnet/gateway/bridge only for driver 'bridge'.
+	 * endpoints: a container's membership of a network, from create on;
+	 * ip (and veth) only while it runs, unique per network so concurrent
+	 * starts cannot share an address.  port_bindings: the host ports a
+	 * running container holds (what `port` and ps's PORTS show).
+	 * volumes: named and anonymous; mounts: each container's volumes,
+	 * bind mounts and tmpfs, resolved at create (anonymous volumes
+	 * named); a volume some container mounts is in use and stays. */
+	"CREATE TABLE networks ("
+	" id TEXT PRIMARY KEY CHECK (length(id) = 64),"
+	" name TEXT NOT NULL UNIQUE,"
+	" driver TEXT NOT NULL,"               /* bridge | host | null */
+	" created INTEGER NOT NULL,"           /* ns */
+	" internal INTEGER NOT NULL DEFAULT 0,"
+	" attachable INTEGER NOT NULL DEFAULT 0,"
+	" predefined INTEGER NOT NULL DEFAULT 0,"
+	" subnet TEXT,"                        /* "172.18.0.0/24" */
+	" gateway TEXT,"
+	" ipam_config TEXT NOT NULL DEFAULT '[]'," /* IPAM.Config as the user gave it */
+	" bridge TEXT,"                        /* the device */
+	" labels TEXT NOT NULL DEFAULT '{}',"
+	" options TEXT NOT NULL DEFAULT '{}');"
+	"CREATE TABLE endpoints ("
+	" network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" endpoint_id TEXT NOT NULL,"
+	" idx INTEGER NOT NULL,"               /* order of connection: eth0, eth1... */
+	" aliases TEXT NOT NULL DEFAULT '[]',"
+	" want_ip TEXT,"                       /* --ip */
+	" ip TEXT,"                            /* while running */
+	" mac TEXT,"
+	" veth TEXT,"                          /* host side, while running */
+	" PRIMARY KEY (network_id, container_id));"
+	"CREATE UNIQUE INDEX endpoints_ip ON endpoints(network_id, ip);"
+	"CREATE INDEX endpoints_container ON endpoints(container_id);"
+	"CREATE TABLE port_bindings ("
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" proto TEXT NOT NULL,"
+	" container_port INTEGER NOT NULL,"
+	" host_ip TEXT NOT NULL,"
+	" host_port INTEGER NOT NULL,"
+	" PRIMARY KEY (container_id, proto, container_port, host_ip, host_port));"
+	"CREATE TABLE volumes ("
+	" name TEXT PRIMARY KEY,"
+	" driver TEXT NOT NULL DEFAULT 'local',"
+	" created INTEGER NOT NULL,"           /* seconds */
+	" labels TEXT NOT NULL DEFAULT '{}',"
+	" options TEXT,"                       /* -o, as an object; NULL when none */
+	" anonymous INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE mounts ("
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" destination TEXT NOT NULL,"
+	" type TEXT NOT NULL CHECK (type IN ('bind','volume','tmpfs')),"
+	" source TEXT NOT NULL DEFAULT '',"    /* host path (bind), volume name (volume) */
+	" rw INTEGER NOT NULL DEFAULT 1,"
+	" mode TEXT NOT NULL DEFAULT '',"      /* -v's mode field, as docker shows it */
+	" propagation TEXT NOT NULL DEFAULT '',"
+	" options TEXT NOT NULL DEFAULT '',"   /* tmpfs: mount data ("size=65536k,mode=1777") */
+	" nocopy INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (container_id, destination));"
+	"CREATE INDEX mounts_source ON mounts(type, source);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

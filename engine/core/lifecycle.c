@@ -14,6 +14,7 @@
 #include "seccomp.h"
 #include "units.h"
 #include "util.h"
+#include "volume.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -151,14 +153,17 @@ void ctr_sweep_trash(struct berth *b)
 	}
 }
 
-static int remove_files(struct berth *b, const struct container *c, bool cgroups_gone, berr_t *err);
+/* Files and row; its mounts forgotten and, with `volumes` (rm -v, and
+ * always for --rm and failed creates, as docker), its anonymous volumes
+ * removed (volume.h).  `cgroups_gone`: the caller reaped it already. */
+static int remove_files(struct berth *b, const struct container *c, bool volumes, bool cgroups_gone, berr_t *err);
 
 int ctr_remove_files(struct berth *b, const struct container *c, berr_t *err)
 {
-	return remove_files(b, c, false, err);
+	return remove_files(b, c, true, false, err);
 }
 
-static int remove_files(struct berth *b, const struct container *c, bool cgroups_gone, berr_t *err)
+static int remove_files(struct berth *b, const struct container *c, bool volumes, bool cgroups_gone, berr_t *err)
 {
 	const char *id = c->id;
 	cleanup_free char *cdir = container_dir(b, id);
@@ -171,6 +176,7 @@ static int remove_files(struct berth *b, const struct container *c, bool cgroups
 	/* One write the less on the hot path: the row goes in a moment. */
 	if (!cgroups_gone)
 		container_set_state(b, id, CS_REMOVING, &e2);
+	volume_release_container(b, id, volumes, &e2);
 	if (!cgroups_gone && ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 		cgroup_remove(&cg, &e2);
 		cgroup_free(&cg);
@@ -240,13 +246,17 @@ static int create_with(struct berth *b, const struct create_opts *o, bool announ
 		return -1;
 	if (ctrconfig_build(o, img, &c, err) < 0)
 		goto fail;
+	/* Networks, ports, volumes (netvol.h): checked before anything exists. */
+	if (netvol_configure(b, &o->nv, img, c, err) < 0)
+		goto fail;
 	if (container_insert(b, c, err) < 0) {
 		if (str_has_prefix((*err)->msg, "Conflict"))
 			berr_wrap(err, "Error response from daemon");
 		goto fail;
 	}
 	cdir = container_dir(b, c->id);
-	if (create_files(b, c, err) < 0 || ctr_rootfs_prepare(b, img, cdir, o->rm, &rootfs, err) < 0) {
+	if (create_files(b, c, err) < 0 || netvol_attach(b, &o->nv, c, err) < 0 ||
+	    ctr_rootfs_prepare(b, img, cdir, o->rm, &rootfs, err) < 0) {
 		cleanup_berr berr_t e2 = NULL;
 		ctr_remove_files(b, c, &e2);
 		goto fail;
@@ -321,6 +331,12 @@ int runner_init(struct berth *b, struct container *c, struct runner *r, struct i
 	r->rs.init = r->spec.init;
 	r->rs.cg = &r->cg;
 	r->rs.proc = r->spec.proc;
+	/* Volumes, binds, tmpfs (volume.h), mounted by the child. */
+	ctr_net_init(&r->net);
+	if (volume_mount_plan(b, c, &r->mounts, &r->n_mounts, err) < 0)
+		return -1;
+	r->rs.mounts = r->mounts;
+	r->rs.n_mounts = r->n_mounts;
 	return 0;
 }
 
@@ -332,8 +348,27 @@ int runner_spawn(struct runner *r, struct spawned *sp, berr_t *err)
 		cgroup_free(&r->cg);
 		return -1;
 	}
-	if (runtime_spawn(&r->rs, sp, err) < 0) {
+	/* Its network namespace, addresses and ports (endpoint.h), ready
+	 * before the process exists; the child joins the namespace. */
+	if (endpoint_up(r->b, r->c, &r->net, err) < 0) {
 		cleanup_berr berr_t e2 = NULL;
+		cgroup_remove(&r->cg, &e2);
+		cgroup_free(&r->cg);
+		return -1;
+	}
+	r->rs.net_host = r->net.host;
+	r->rs.net_join = r->net.netns_fd >= 0;
+	r->rs.netns_fd = r->net.netns_fd;
+	if (runtime_spawn(&r->rs, sp, err) < 0 || endpoint_started(r->b, r->c, &r->net, sp->pid, sp->pidfd, err) < 0) {
+		cleanup_berr berr_t e2 = NULL;
+		if (sp->pid > 0 && sp->pidfd >= 0) {
+			/* Started, but its ports could not be served: undo. */
+			siginfo_t si;
+			kill(sp->pid, SIGKILL);
+			waitid(P_PIDFD, (id_t)sp->pidfd, &si, WEXITED);
+			spawned_close(sp);
+		}
+		endpoint_down(r->b, r->c->id, &r->net);
 		cgroup_remove(&r->cg, &e2);
 		cgroup_free(&r->cg);
 		return -1;
@@ -345,6 +380,7 @@ bool runner_reap(struct runner *r)
 {
 	cleanup_berr berr_t e = NULL;
 	bool oom = cgroup_oom_killed(&r->cg);
+	endpoint_down(r->b, r->c->id, &r->net); /* proxy, veths, addresses, peers' hosts */
 	cgroup_remove(&r->cg, &e);
 	cgroup_free(&r->cg);
 	return oom;
@@ -361,6 +397,7 @@ void runner_free(struct runner *r)
 	free(r->cdir);
 	free(r->rootfs_dir);
 	free(r->log_path);
+	mount_ops_free(r->mounts, r->n_mounts);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -379,7 +416,7 @@ int ctr_record_exit(struct berth *b, struct container *c, int code, bool oom, co
 {
 	/* Called after runner_reap: its cgroup is gone already. */
 	if (json_is_true(json_object_get(c->host_config, "AutoRemove")))
-		return remove_files(b, c, true, err);
+		return remove_files(b, c, true, true, err);
 	if (container_set_exited(b, c->id, code, oom, error, err) < 0)
 		return -1;
 	c->state = CS_EXITED;
@@ -727,6 +764,11 @@ int ctr_pause(struct berth *b, struct container *c, bool pause, berr_t *err)
 
 int ctr_remove(struct berth *b, struct container *c, bool force, berr_t *err)
 {
+	return ctr_remove_v(b, c, force, false, err);
+}
+
+int ctr_remove_v(struct berth *b, struct container *c, bool force, bool volumes, berr_t *err)
+{
 	if (is_live(c)) {
 		if (!force)
 			return berr_make_status(err, 1, 0,
@@ -754,7 +796,7 @@ int ctr_remove(struct berth *b, struct container *c, bool force, berr_t *err)
 		if (c->monitor_pid != getpid())
 			wait_pid_gone(c->monitor_pid, c->monitor_start, 5000);
 	}
-	return ctr_remove_files(b, c, err);
+	return remove_files(b, c, volumes, false, err);
 }
 
 /* ---- refresh ---------------------------------------------------------- */
@@ -771,6 +813,8 @@ int container_refresh(struct berth *b, struct container *c, berr_t *err)
 		kill(c->pid, SIGKILL);
 		wait_pid_gone(c->pid, c->pid_start, 2000);
 	}
+	/* Its addresses and ports: nobody else will give them back. */
+	endpoint_down(b, c->id, NULL);
 	{
 		struct cgroup cg;
 		cleanup_berr berr_t e2 = NULL;

@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "mounts.h"
 #include "caps.h"
 #include "cleanup.h"
 #include "seccomp.h"
@@ -668,6 +669,11 @@ __attribute__((noreturn)) static void child_main(struct child_args *a)
 		FAIL(sock, "cannot join the container's cgroup");
 	for (int i = 0; i < a->n_cg_fds; i++)
 		close(a->cg_fds[i]);
+	/* The network namespace the parent prepared (endpoint.h). */
+	if (s->net_join && setns(s->netns_fd, CLONE_NEWNET) < 0)
+		FAIL(sock, "cannot join the container's network namespace");
+	if (s->net_join)
+		close(s->netns_fd);
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		FAIL(sock, "cannot create a cgroup namespace");
 
@@ -706,6 +712,10 @@ __attribute__((noreturn)) static void child_main(struct child_args *a)
 			  NULL, true) < 0)
 		FAIL(sock, "cannot mount /sys");
 	setup_cgroupfs(sock, path, s->cg);
+	/* Volumes, binds, tmpfs (mounts.h), after docker's own mounts as in
+	 * docker's OCI spec, so a -v onto /dev/... stays visible. */
+	if (s->n_mounts && mounts_apply(rootfd, s->mounts, s->n_mounts, &err) < 0)
+		child_fail(sock, 125, "%s", err->msg);
 	/* The /etc files last, on top of everything (docker sorts them after
 	 * the mounts of their parents).  A symlink among them resolves inside
 	 * the root, at worst onto the container's own /proc or /dev: no
@@ -1040,7 +1050,10 @@ int runtime_spawn(const struct run_spec *s, struct spawned *out, berr_t *err)
 	a.procs_all = cgf.into >= 0 ? cgf.all : cgf.procs;
 	a.n_all = cgf.into >= 0 ? cgf.n_all : cgf.n;
 	{
-		unsigned long long ns = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+		/* No new network namespace when the parent prepared one or the
+		 * host's is wanted (endpoint.h). */
+		unsigned long long ns = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+					(s->net_join || s->net_host ? 0 : CLONE_NEWNET);
 #ifdef HAVE_CLONE3_FN
 		if (!s->init)
 			pid = clone_ns_vfork(ns, &pidfd, cgf.into, &a);
