@@ -246,10 +246,7 @@ int logfile_print(const char *path, const struct logs_opts *o, berr_t *err)
 			got = true;
 		}
 		if (first) {
-			/* The first batch: apply --tail, then print. */
-			if (!o->follow || got || len) {
-				/* Read everything present before deciding the tail. */
-			}
+			/* The first batch, everything present: apply --tail to it. */
 			long skip = tail_skip(buf ? buf : "", len, o->tail);
 			size_t used = print_lines(&p, buf ? buf : "", len, skip);
 			memmove(buf, buf + used, len - used);

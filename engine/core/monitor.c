@@ -234,7 +234,7 @@ static void sleep_ms_interruptible(long ms)
 static void monitor_shed(void)
 {
 	static const char *const keep[] = {"libc.so", "libc-", "ld-linux", "ld-", "libsqlite3", "libjansson", "libm.so",
-					   "libm-", "libpthread", "libdl", NULL};
+					   "libm-", "libpthread", "libdl", "libasan", "libubsan", "liblsan", "libtsan", "libgcc_s", NULL};
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);

@@ -25,8 +25,10 @@
 #include "util.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
@@ -172,6 +174,23 @@ static int ensure_in_root(int rootfd, const char *path, bool dir)
 	return open_in_root(rootfd, path, O_PATH | (dir ? O_DIRECTORY : 0), 0);
 }
 
+/* /proc, /dev and /sys must be plain directories of the image: everything
+ * below them (device nodes, masked and read-only paths, the cgroup mounts)
+ * is then set up by path under our own fresh mounts.  A symlink there (an
+ * image making /proc point elsewhere to escape the masking) is refused. */
+static int real_dir_in_root(int rootfd, const char *name)
+{
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	int fd = (int)syscall(SYS_openat2, rootfd, name, &how, sizeof(how));
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirat(rootfd, name, 0755) < 0 && errno != EEXIST)
+			return -1;
+		fd = (int)syscall(SYS_openat2, rootfd, name, &how, sizeof(how));
+	}
+	return fd;
+}
+
 /* Mount onto a path inside the root (resolved safely). */
 static int mount_in_root(int rootfd, const char *src, const char *target, const char *type, unsigned long flags,
 			 const char *data, bool dir)
@@ -237,6 +256,41 @@ static void setup_dev(int sock, const char *root)
 	snprintf(p, sizeof(p), "%s/dev/mqueue", root);
 	if (mount("mqueue", p, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		FAIL(sock, "cannot mount /dev/mqueue");
+}
+
+/* --privileged: every device node of the host's /dev (as docker adds them
+ * all), made in the container's /dev tmpfs; what the container's own /dev
+ * already has, and the kernel-managed pts, shm and mqueue, are left. */
+static void copy_host_devices(int sock, const char *hostdir, const char *dst, int depth)
+{
+	DIR *d = opendir(hostdir);
+	struct dirent *e;
+
+	if (!d || depth > 3) {
+		if (d)
+			closedir(d);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char src[4200], to[4400];
+		struct stat st;
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "pts") || !strcmp(e->d_name, "shm") ||
+		    !strcmp(e->d_name, "mqueue") || !strcmp(e->d_name, "fd"))
+			continue;
+		snprintf(src, sizeof(src), "%s/%s", hostdir, e->d_name);
+		snprintf(to, sizeof(to), "%s/%s", dst, e->d_name);
+		if (lstat(src, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdir(to, st.st_mode & 07777) < 0 && errno != EEXIST)
+				continue;
+			copy_host_devices(sock, src, to, depth + 1);
+		} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+			if (mknod(to, st.st_mode, st.st_rdev) == 0)
+				(void)!lchown(to, st.st_uid, st.st_gid);
+		}
+	}
+	closedir(d);
 }
 
 /* /sys/fs/cgroup: the container's own cgroups, read-only.  Inside its
@@ -586,6 +640,9 @@ __attribute__((noreturn)) static void child_main(struct child_args *a)
 	char path[4200];
 	const char *root = s->rootfs_dir;
 
+	/* Device nodes and mount points get exactly the modes asked for (the
+	 * caller's umask would make /dev/null 0644); the program gets 022. */
+	umask(0);
 	/* Never outlive whoever started us: the monitor or the CLI. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		FAIL(sock, "prctl");
@@ -611,17 +668,17 @@ __attribute__((noreturn)) static void child_main(struct child_args *a)
 	if (rootfd < 0)
 		FAIL(sock, "cannot open the root filesystem");
 
-	if (mount_in_root(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true) < 0)
-		FAIL(sock, "cannot mount /proc");
-	if (mount_in_root(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", true) < 0)
-		FAIL(sock, "cannot mount /dev");
-	/* From here on /proc, /dev and /sys are our own fresh mounts: paths
-	 * below them are ours, not the image's. */
-	snprintf(path, sizeof(path), "%s", root);
-	setup_dev(sock, path);
-	if (mount_in_root(rootfd, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true) < 0)
-		FAIL(sock, "cannot mount /sys");
-	setup_cgroupfs(sock, path, s->cg);
+	{
+		static const char *const top[] = {"proc", "dev", "sys"};
+		for (size_t i = 0; i < 3; i++) {
+			int fd = real_dir_in_root(rootfd, top[i]);
+			if (fd < 0)
+				FAIL(sock, "the image's /%s is not a directory", top[i]);
+			close(fd);
+		}
+	}
+	/* The /etc files first: a symlink among them resolves in the image
+	 * (not into the /proc or /dev mounted below). */
 	{
 		static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
 		for (size_t i = 0; i < 3; i++) {
@@ -632,6 +689,24 @@ __attribute__((noreturn)) static void child_main(struct child_args *a)
 				FAIL(sock, "cannot mount %s", dst);
 		}
 	}
+	if (mount_in_root(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true) < 0)
+		FAIL(sock, "cannot mount /proc");
+	if (mount_in_root(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", true) < 0)
+		FAIL(sock, "cannot mount /dev");
+	/* From here on /proc, /dev and /sys are our own fresh mounts: paths
+	 * below them are ours, not the image's. */
+	snprintf(path, sizeof(path), "%s", root);
+	setup_dev(sock, path);
+	if (s->privileged) {
+		char dev[4200];
+		snprintf(dev, sizeof(dev), "%s/dev", path);
+		copy_host_devices(sock, "/dev", dev, 0);
+	}
+	/* docker: /sys is read-only, except for --privileged. */
+	if (mount_in_root(rootfd, "sysfs", "/sys", "sysfs", (s->privileged ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL, true) < 0)
+		FAIL(sock, "cannot mount /sys");
+	setup_cgroupfs(sock, path, s->cg);
 	if (p->tty)
 		slave = setup_pty(sock, path, p);
 	if (!s->privileged)

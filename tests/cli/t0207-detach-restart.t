@@ -17,12 +17,16 @@ test_expect_success 'run -d prints the id and leaves a monitor behind' '
 	test "$(berth inspect -f "{{.State.Running}}" d1)" = true
 '
 
-test_expect_success 'the monitor is small' '
-	mon=$(monitor_of d1) &&
-	rss=$(awk "/^VmRSS/ { print \$2 }" /proc/$mon/status) &&
-	echo "monitor RSS: $rss kB" &&
-	test "$rss" -lt 4096
-'
+if ldd "$(command -v berth)" 2>/dev/null | grep -q libasan; then
+	test_skip 'the monitor is small' 'AddressSanitizer build'
+else
+	test_expect_success 'the monitor is small' '
+		mon=$(monitor_of d1) &&
+		rss=$(awk "/^VmRSS/ { print \$2 }" /proc/$mon/status) &&
+		echo "monitor RSS: $rss kB" &&
+		test "$rss" -lt 4096
+	'
+fi
 
 test_expect_success 'a dead monitor is noticed: the container is reported exited, cleaned up' '
 	mon=$(monitor_of d1) &&
@@ -36,7 +40,7 @@ test_expect_success 'a dead monitor is noticed: the container is reported exited
 '
 
 test_expect_success 'run -d --rm removes the container when it exits; wait still gets its code' '
-	berth run -d --rm --name gone busybox sh -c "sleep 0.3; exit 9" >/dev/null &&
+	berth run -d --rm --name gone busybox sh -c "sleep 1; exit 9" >/dev/null &&
 	test "$(berth wait gone)" = 9 &&
 	wait_for "test -z \"\$(berth ps -aq)\""
 '

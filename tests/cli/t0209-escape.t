@@ -90,7 +90,9 @@ test_expect_success '/dev holds only docker'"'"'s nodes' '
 	berth exec box ls /dev | sort | tr "\n" " " >out &&
 	test "$(cat out)" = "fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero " &&
 	berth exec box head -c 4 /dev/urandom | wc -c | grep -x 4 &&
-	berth exec box sh -c "echo x >/dev/null"
+	berth exec box ls -l /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty >modes &&
+	test "$(grep -c "^crw-rw-rw-" modes)" = 6 &&
+	berth exec -u nobody box sh -c "echo x >/dev/null && umask" | grep -x 0022
 '
 
 test_expect_success '/proc/sys and friends are read-only' '
@@ -120,6 +122,16 @@ test_expect_success 'the host'"'"'s processes, network and files are out of sigh
 	! berth exec box test -e /work 2>/dev/null
 '
 
+test_expect_success 'an image whose /proc is a symlink cannot dodge the masking: it does not start' '
+	mkdir evil && ln -s /tmp evil/proc && tar -C evil -cf evil.tar proc &&
+	berth create --name evil busybox sh -c "echo x >/proc/sys/kernel/domainname && echo WROTE" >/dev/null &&
+	berth cp - evil:/ <evil.tar &&
+	test_status 1 berth start -a evil >out 2>err &&
+	! grep WROTE out &&
+	grep "/proc is not a directory" err &&
+	berth rm evil >/dev/null
+'
+
 test_expect_success 'no-new-privileges sets the flag; seccomp=unconfined turns the filter off' '
 	berth run --rm busybox grep NoNewPrivs /proc/self/status | grep -w 0 &&
 	berth run --rm --security-opt no-new-privileges busybox grep NoNewPrivs /proc/self/status | grep -w 1 &&
@@ -133,10 +145,12 @@ test_expect_success '--cap-drop ALL --cap-add CHOWN leaves just CHOWN; --cap-add
 '
 
 test_expect_success '--privileged: every capability the host grants, devices, no seccomp, no masking' '
-	berth run --rm --privileged busybox sh -c "grep -E \"^(CapEff|Seccomp):\" /proc/self/status; mount -t tmpfs none /tmp && echo mounted" >out &&
+	berth run --rm --privileged busybox sh -c "grep -E \"^(CapEff|Seccomp):\" /proc/self/status; mount -t tmpfs none /tmp && echo mounted; ls /dev | wc -l; grep \" /sys \" /proc/mounts" >out &&
 	! grep "00000000a80425fb" out &&
 	grep -E "Seccomp:.*0" out &&
-	grep mounted out
+	grep mounted out &&
+	test "$(sed -n 4p out)" -gt 14 &&
+	grep " /sys sysfs rw," out
 '
 
 test_expect_success 'nothing is left behind' '
