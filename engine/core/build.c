@@ -514,7 +514,8 @@ static int run_container(struct sstate *s, char **argv, char **env, int *code, s
 			goto out;
 		}
 		drop_mount_placeholders(upfd);
-		if (build_layer_from_dir(b, upfd, s->nl ? s->L[s->nl - 1].chain_id : NULL, layer, err) < 0)
+		if (build_layer_from_upper(b, r.rootfs.upper_dir, s->nl ? s->L[s->nl - 1].chain_id : NULL, layer,
+					   err) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -572,10 +573,18 @@ static int do_run(struct sstate *s, struct df_instr *in, berr_t *err)
 	bool hit;
 	int code = 0;
 
-	for (char **f = in->flags; *f; f++)
-		if (!str_has_prefix(*f, "--network=") && !str_has_prefix(*f, "--mount=") &&
-		    !str_has_prefix(*f, "--security="))
-			return berr_make_status(err, 1, 0, "unknown flag: %s", *f);
+	/* RUN steps get a network namespace of their own with no route out
+	 * (what the runtime gives every container today): "none" and
+	 * "default" are that; anything else cannot be honoured. */
+	for (char **f = in->flags; *f; f++) {
+		if (!strcmp(*f, "--network=none") || !strcmp(*f, "--network=default"))
+			continue;
+		if (str_has_prefix(*f, "--network="))
+			return berr_make_status(err, 1, 0, "RUN %s: berth's builder runs steps without a network (none or default)", *f);
+		if (str_has_prefix(*f, "--mount=") || str_has_prefix(*f, "--security="))
+			return berr_make_status(err, 1, 0, "RUN %.*s is not supported by berth's builder", (int)strcspn(*f, "="), *f);
+		return berr_make_status(err, 1, 0, "unknown flag: %s", *f);
+	}
 	if (!s->id)
 		return berr_make_status(err, 1, 0, "RUN on scratch: the image has no shell to run it with");
 	if (in->json) {
@@ -1798,9 +1807,8 @@ int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr
 	B.ctx.dirfd = -1;
 	if (o->platform && *o->platform && strcmp(o->platform, "linux/amd64") != 0 && strcmp(o->platform, "linux/x86_64") != 0)
 		return berr_make_status(err, 1, 0, "platform %s is not supported: berth builds linux/amd64 images only", o->platform);
-	if (o->network && *o->network && strcmp(o->network, "default") && strcmp(o->network, "none") &&
-	    strcmp(o->network, "host"))
-		return berr_make_status(err, 1, 0, "network mode \"%s\" not supported by buildkit", o->network);
+	if (o->network && *o->network && strcmp(o->network, "default") && strcmp(o->network, "none"))
+		return berr_make_status(err, 1, 0, "network mode \"%s\" not supported: berth's builder runs RUN steps without a network (default, none)", o->network);
 	for (char *const *t = o->tags; t && *t; t++) {
 		struct ref r;
 		if (ref_parse_default_tag(*t, &r, err) < 0) {

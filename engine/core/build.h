@@ -96,7 +96,11 @@ struct image_layer_desc;
 int tar_out_commit(struct berth *b, struct tar_out *t, const char *parent_chain, struct image_layer_desc *out,
 		   berr_t *err);
 void tar_out_free(struct tar_out *t);
-/* Turn a container's upper dir into a layer (RUN). */
+/* Turn a container's upper dir into a layer (RUN): the tar is written to
+ * the store, and the directory itself is moved into layers/ as the
+ * unpacked layer (build_layer_from_dir copies through a tar instead). */
+int build_layer_from_upper(struct berth *b, const char *upper, const char *parent_chain,
+			   struct image_layer_desc *out, berr_t *err);
 int build_layer_from_dir(struct berth *b, int dirfd, const char *parent_chain, struct image_layer_desc *out,
 			 berr_t *err);
 

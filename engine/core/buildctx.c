@@ -26,6 +26,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <ftw.h>
+#include <sys/xattr.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +148,31 @@ void tar_out_free(struct tar_out *t)
 	free(t);
 }
 
+/* What overlayfs may leave in an upper dir besides the whiteouts and the
+ * opaque marker (origin, impure, nlink, redirect, metacopy...): dropped
+ * before the dir serves as a lower layer, as it would be by a tar round
+ * trip.  Also sums the layer's size (docker's: file sizes, symlinks as
+ * their target's length). */
+static long long layer_walk_size;
+
+static int strip_cb(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	char names[4096];
+	ssize_t n;
+	(void)f;
+	if (flag == FTW_F && S_ISREG(st->st_mode))
+		layer_walk_size += st->st_size;
+	else if (flag == FTW_SL)
+		layer_walk_size += st->st_size;
+	n = llistxattr(path, names, sizeof(names));
+	for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(names + i) + 1) {
+		const char *x = names + i;
+		if (str_has_prefix(x, "trusted.overlay.") && strcmp(x, "trusted.overlay.opaque") != 0)
+			lremovexattr(path, x);
+	}
+	return 0;
+}
+
 int build_layer_from_dir(struct berth *b, int dirfd, const char *parent_chain, struct image_layer_desc *out,
 			 berr_t *err)
 {
@@ -157,6 +184,63 @@ int build_layer_from_dir(struct berth *b, int dirfd, const char *parent_chain, s
 		return -1;
 	if (layer_write_tar(dirfd, &o, sink_cb, t, err) == 0)
 		rc = tar_out_commit(b, t, parent_chain, out, err);
+	tar_out_free(t);
+	return rc;
+}
+
+int build_layer_from_upper(struct berth *b, const char *upper, const char *parent_chain,
+			   struct image_layer_desc *out, berr_t *err)
+{
+	struct tar_out *t = NULL;
+	struct layer_tar_opts o = {.oci_whiteouts = true, .clamp_mtime = -1};
+	char diff[DIGEST_LEN], chain[DIGEST_LEN];
+	long long blob_size = 0;
+	cleanup_close int dfd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = -1;
+
+	if (dfd < 0)
+		return berr_make(err, errno, "open %s", upper);
+	if (tar_out_open(b, &t, err) < 0)
+		return -1;
+	/* The tar is the blob (and its digest the diff id); the directory,
+	 * already in overlay's format, becomes the unpacked layer as it is:
+	 * no second write of the data. */
+	if (layer_write_tar(dfd, &o, sink_cb, t, err) < 0 || blob_writer_commit(t->w, NULL, diff, &blob_size, err) < 0)
+		goto out;
+	if (parent_chain) {
+		cleanup_free char *s = xasprintf("%s %s", parent_chain, diff);
+		sha256_digest(s, strlen(s), chain);
+	} else {
+		snprintf(chain, sizeof(chain), "%s", diff);
+	}
+	layer_walk_size = 0;
+	if (nftw(upper, strip_cb, 32, FTW_PHYS) != 0) {
+		berr_make(err, errno, "walking %s", upper);
+		goto out;
+	}
+	if (!layer_exists(b, chain)) {
+		cleanup_free char *tmp = NULL;
+		int tfd;
+		if (layer_tmp_dir(b, &tmp, &tfd, err) < 0)
+			goto out;
+		close(tfd);
+		if (rename(upper, tmp) < 0) {
+			berr_make(err, errno, "cannot move %s", upper);
+			rmdir(tmp);
+			goto out;
+		}
+		if (layer_commit_dir(b, tmp, chain, err) < 0)
+			goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	snprintf(out->chain_id, sizeof(out->chain_id), "%s", chain);
+	snprintf(out->diff_id, sizeof(out->diff_id), "%s", diff);
+	snprintf(out->blob, sizeof(out->blob), "%s", diff);
+	out->media_type = "application/vnd.oci.image.layer.v1.tar";
+	out->blob_size = blob_size;
+	out->size = layer_walk_size;
+	rc = 0;
+out:
 	tar_out_free(t);
 	return rc;
 }

@@ -5,10 +5,11 @@
  *     #5 [2/3] RUN echo hi
  *     #5 0.213 hi
  *     #5 DONE 0.3s
- * and a blank line between blocks.  tty: a compact view, one line per
- * finished step ("=> [2/3] RUN echo hi  0.3s"), a step's output shown only
- * if it fails.  quiet (-q): nothing (the command prints the id).  All of
- * it goes to stderr, as docker's.
+ * and a blank line between blocks.  tty: a compact live view: the running
+ * step on one line, redrawn in place with its latest output line, then
+ * one line per finished step ("=> [2/3] RUN echo hi  0.3s"); a step's
+ * last output lines are shown only if it fails.  quiet (-q): nothing (the
+ * command prints the id).  All of it goes to stderr, as docker's.
  */
 #define _GNU_SOURCE
 #include "build.h"
@@ -17,6 +18,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 void bprog_init(struct bprog *p, enum build_progress mode)
@@ -31,6 +33,7 @@ void bprog_init(struct bprog *p, enum build_progress mode)
 }
 
 static double secs(long long ns) { return (double)ns / 1e9; }
+static void live(struct bprog *p, const char *line);
 
 static void tail_push(struct bprog *p, const char *line)
 {
@@ -59,7 +62,35 @@ int bprog_start(struct bprog *p, const char *name)
 	tail_clear(p);
 	if (p->mode == BP_PLAIN)
 		fprintf(p->f, "#%d %s\n", p->cur, name);
+	else if (p->mode == BP_TTY)
+		live(p, NULL);
 	return p->cur;
+}
+
+static int term_cols(void)
+{
+	struct winsize ws;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
+}
+
+/* tty: redraw the running step's line with its latest output. */
+static void live(struct bprog *p, const char *line)
+{
+	int cols = term_cols();
+	char buf[1024];
+	int n = snprintf(buf, sizeof(buf), " => %s %.1fs", p->cur_name, secs(now_ns() - p->step_t0));
+	if (n < 0)
+		return;
+	if (line && *line && n + 4 < cols)
+		snprintf(buf + n, sizeof(buf) - (size_t)n, " | %s", line);
+	buf[cols - 1 < (int)sizeof(buf) ? cols - 1 : (int)sizeof(buf) - 1] = '\0';
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = ' ';
+	fprintf(p->f, "\r\033[K%s", buf);
+	fflush(p->f);
 }
 
 static void out_line(struct bprog *p, const char *line)
@@ -67,6 +98,8 @@ static void out_line(struct bprog *p, const char *line)
 	tail_push(p, line);
 	if (p->mode == BP_PLAIN)
 		fprintf(p->f, "#%d %.3f %s\n", p->cur, secs(now_ns() - p->step_t0), line);
+	else if (p->mode == BP_TTY)
+		live(p, line);
 }
 
 void bprog_output(struct bprog *p, const char *buf, size_t len)
@@ -112,7 +145,7 @@ void bprog_done(struct bprog *p)
 	if (p->mode == BP_PLAIN)
 		fprintf(p->f, "#%d DONE %.1fs\n\n", p->cur, s);
 	else if (p->mode == BP_TTY)
-		fprintf(p->f, " => %-60s %5.1fs\n", p->cur_name, s);
+		fprintf(p->f, "\r\033[K => %-60s %5.1fs\n", p->cur_name, s);
 	fflush(p->f);
 }
 
@@ -122,7 +155,7 @@ void bprog_cached(struct bprog *p)
 	if (p->mode == BP_PLAIN)
 		fprintf(p->f, "#%d CACHED\n\n", p->cur);
 	else if (p->mode == BP_TTY)
-		fprintf(p->f, " => CACHED %-53s %5.1fs\n", p->cur_name, 0.0);
+		fprintf(p->f, "\r\033[K => CACHED %-53s %5.1fs\n", p->cur_name, 0.0);
 	fflush(p->f);
 }
 
@@ -132,9 +165,7 @@ void bprog_error(struct bprog *p, const char *msg)
 	if (p->mode == BP_QUIET)
 		return;
 	if (p->mode == BP_TTY) {
-		fprintf(p->f, " => ERROR %s\n", p->cur_name);
-		for (int i = 0; i < p->ntail; i++)
-			fprintf(p->f, "%s\n", p->tail[i]);
+		fprintf(p->f, "\r\033[K => ERROR %s\n", p->cur_name);
 	} else {
 		fprintf(p->f, "#%d ERROR: %s\n", p->cur, msg);
 	}

@@ -93,85 +93,117 @@ void dockerignore_free(struct dockerignore *di)
 	memset(di, 0, sizeof(*di));
 }
 
-/* Glob with '*', '?', '[...]', '\\' escapes and '**'. */
-static bool gmatch(const char *p, const char *s)
+/* Glob with '*', '?', '[...]', '\\' escapes and '**', memoized over
+ * (pattern position, path position): patterns like "a*********b" would
+ * otherwise backtrack exponentially (found by fuzz_dockerignore). */
+struct gm {
+	const char *p, *s;
+	size_t pl, sl;
+	unsigned char *memo; /* 0 unknown, 1 no, 2 yes */
+};
+
+static bool gm_at(struct gm *g, size_t pi, size_t si);
+
+static bool gm_run(struct gm *g, size_t pi, size_t si)
 {
-	while (*p) {
-		if (p[0] == '*' && p[1] == '*') {
-			const char *rest = p + 2;
-			if (*rest == '/') {
+	const char *p = g->p, *s = g->s;
+	while (pi < g->pl) {
+		if (p[pi] == '*' && p[pi + 1] == '*') {
+			size_t rest = pi + 2;
+			while (p[rest] == '*')
+				rest++;
+			if (p[rest] == '/') {
 				/* "**\/x": x here or in any subdirectory */
 				rest++;
-				if (gmatch(rest, s))
+				if (gm_at(g, rest, si))
 					return true;
-				for (const char *t = s; *t; t++)
-					if (*t == '/' && gmatch(rest, t + 1))
+				for (size_t t = si; t < g->sl; t++)
+					if (s[t] == '/' && gm_at(g, rest, t + 1))
 						return true;
 				return false;
 			}
 			/* "**" at the end or before text: anything, '/' included */
-			for (const char *t = s;; t++) {
-				if (gmatch(rest, t))
+			for (size_t t = si;; t++) {
+				if (gm_at(g, rest, t))
 					return true;
-				if (!*t)
+				if (t >= g->sl)
 					return false;
 			}
 		}
-		if (*p == '*') {
-			for (const char *t = s;; t++) {
-				if (gmatch(p + 1, t))
+		if (p[pi] == '*') {
+			for (size_t t = si;; t++) {
+				if (gm_at(g, pi + 1, t))
 					return true;
-				if (!*t || *t == '/')
+				if (t >= g->sl || s[t] == '/')
 					return false;
 			}
 		}
-		if (!*s)
+		if (si >= g->sl)
 			return false;
-		if (*p == '?') {
-			if (*s == '/')
+		if (p[pi] == '?') {
+			if (s[si] == '/')
 				return false;
-			p++;
-			s++;
+			pi++;
+			si++;
 			continue;
 		}
-		if (*p == '[') {
-			const char *q = p + 1;
+		if (p[pi] == '[') {
+			size_t q = pi + 1;
 			bool negate = false, found = false;
-			if (*q == '^' || *q == '!') {
+			if (p[q] == '^' || p[q] == '!') {
 				negate = true;
 				q++;
 			}
-			while (*q && *q != ']') {
-				char lo = *q, hi;
-				if (lo == '\\' && q[1])
-					lo = *++q;
+			while (q < g->pl && p[q] != ']') {
+				char lo = p[q], hi;
+				if (lo == '\\' && q + 1 < g->pl)
+					lo = p[++q];
 				hi = lo;
-				if (q[1] == '-' && q[2] && q[2] != ']') {
-					hi = q[2];
-					if (hi == '\\' && q[3])
-						hi = q[3], q++;
+				if (q + 2 < g->pl && p[q + 1] == '-' && p[q + 2] != ']') {
+					hi = p[q + 2];
 					q += 2;
+					if (hi == '\\' && q + 1 < g->pl)
+						hi = p[++q];
 				}
-				if (*s >= lo && *s <= hi)
+				if (s[si] >= lo && s[si] <= hi)
 					found = true;
 				q++;
 			}
-			if (!*q)
+			if (q >= g->pl)
 				return false; /* bad pattern: no match */
-			if (found == negate || *s == '/')
+			if (found == negate || s[si] == '/')
 				return false;
-			p = q + 1;
-			s++;
+			pi = q + 1;
+			si++;
 			continue;
 		}
-		if (*p == '\\' && p[1])
-			p++;
-		if (*p != *s)
+		if (p[pi] == '\\' && pi + 1 < g->pl)
+			pi++;
+		if (p[pi] != s[si])
 			return false;
-		p++;
-		s++;
+		pi++;
+		si++;
 	}
-	return *s == '\0';
+	return si == g->sl;
+}
+
+static bool gm_at(struct gm *g, size_t pi, size_t si)
+{
+	size_t k = pi * (g->sl + 1) + si;
+	if (pi > g->pl || si > g->sl)
+		return false;
+	if (!g->memo[k])
+		g->memo[k] = gm_run(g, pi, si) ? 2 : 1;
+	return g->memo[k] == 2;
+}
+
+static bool gmatch(const char *p, const char *s)
+{
+	struct gm g = {.p = p, .s = s, .pl = strlen(p), .sl = strlen(s)};
+	g.memo = xcalloc((g.pl + 1) * (g.sl + 1), 1);
+	bool r = gm_at(&g, 0, 0);
+	free(g.memo);
+	return r;
 }
 
 bool dockerignore_match(const char *pattern, const char *path)

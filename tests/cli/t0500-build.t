@@ -175,6 +175,25 @@ in-archive
 hello"
 '
 
+test_expect_success 'ADD of an http URL fetches it (mode 600, not extracted) and checks --checksum' '
+	mkdir -p www && echo served >www/file.txt && tar -C arc -czf www/a.tar.gz top &&
+	python3 -m http.server 0 --bind 127.0.0.1 --directory www >http.log 2>&1 &
+	pid=$! && test_at_end "kill $pid" &&
+	for i in $(seq 50); do port=$(sed -n "s/.*port \([0-9]*\).*/\1/p" http.log); [ -n "$port" ] && break; sleep 0.1; done &&
+	sum=$(sha256sum www/file.txt | cut -d" " -f1) &&
+	printf "FROM busybox\nADD --checksum=sha256:$sum http://127.0.0.1:$port/file.txt /got/\nADD http://127.0.0.1:$port/a.tar.gz /arch/\n" >ctx/Dockerfile &&
+	berth build -q -t urladd ctx >/dev/null &&
+	test "$(berth run --rm urladd cat /got/file.txt)" = served &&
+	test "$(berth run --rm urladd stat -c %a /got/file.txt)" = 600 &&
+	berth run --rm urladd test -f /arch/a.tar.gz &&
+	printf "FROM busybox\nADD --checksum=sha256:0000000000000000000000000000000000000000000000000000000000000000 http://127.0.0.1:$port/file.txt /x\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "^Dockerfile:2: digest mismatch" err &&
+	printf "FROM busybox\nADD http://127.0.0.1:$port/nothere /x\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "invalid response status 404" err
+'
+
 test_expect_success 'ADD of a git URL is refused clearly' '
 	printf "FROM busybox\nADD https://github.com/x/y.git /src\n" >ctx/Dockerfile &&
 	test_status 1 berth build -q ctx 2>err &&

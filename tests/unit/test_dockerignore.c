@@ -47,6 +47,9 @@ static const struct {
 	{"a/../b", "b", true},
 	{"\\*", "*", true},
 	{".git", ".git/config", true},
+	/* found by fuzz_dockerignore: exponential backtracking before memoization */
+	{"a/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/x", "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/y", false},
+	{"a*********************************b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac", false},
 };
 
 int main(void)
