@@ -717,7 +717,8 @@ static long lookup_id(struct sstate *s, const char *file, const char *name)
 	if (!image_stat(s, path, &st))
 		return -1;
 	for (size_t i = s->nl; i-- > 0;) {
-		cleanup_free char *p = xasprintf("%s/%s", layer_dir(s->B->b, s->L[i].chain_id), file);
+		cleanup_free char *ld = layer_dir(s->B->b, s->L[i].chain_id);
+		cleanup_free char *p = xasprintf("%s/%s", ld, file);
 		FILE *f = fopen(p, "re");
 		if (!f)
 			continue;
@@ -1840,6 +1841,17 @@ int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr
 		}
 		if (read_file_all(dfpath, &text, &len, err) < 0)
 			goto out;
+		/* docker prefers <Dockerfile>.dockerignore next to the Dockerfile */
+		if (strcmp(dfpath, "-") != 0) {
+			cleanup_free char *ig = xasprintf("%s.dockerignore", dfpath);
+			cleanup_free char *igtext = NULL;
+			size_t iglen;
+			cleanup_berr berr_t e2 = NULL;
+			if (access(ig, F_OK) == 0 && read_file_all(ig, &igtext, &iglen, &e2) == 0) {
+				dockerignore_free(&B.ctx.ignore);
+				dockerignore_parse(igtext, iglen, &B.ctx.ignore);
+			}
+		}
 		const char *slash = strrchr(dfpath, '/');
 		B.dfname = !strcmp(dfpath, "-") ? "Dockerfile" : slash ? slash + 1 : dfpath;
 	}

@@ -87,6 +87,13 @@ test_expect_success '.dockerignore: patterns, ** and ! exceptions; the ignored f
 	test_grep -q "not found" err
 '
 
+test_expect_success 'a <Dockerfile>.dockerignore next to the Dockerfile wins over .dockerignore' '
+	printf "FROM busybox\nCOPY . /ctx/\n" >ctx/Special &&
+	printf "*\n!a.txt\n" >ctx/Special.dockerignore &&
+	berth build -q -t special -f ctx/Special ctx >/dev/null &&
+	test "$(berth run --rm special find /ctx -type f)" = /ctx/a.txt
+'
+
 test_expect_success 'build --check reports docker'"'"'s rules and builds nothing' '
 	cat >ctx/Dockerfile <<-\EOF &&
 	FROM busybox:$TAG as Builder
