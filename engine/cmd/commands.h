@@ -32,6 +32,12 @@ int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_system_check(struct berth *b, int argc, char **argv, berr_t *err);
 
+/* registry.c */
+int cmd_pull(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_push(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_login(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_logout(struct berth *b, int argc, char **argv, berr_t *err);
+
 /* lab.c */
 int cmd_lab(struct berth *b, int argc, char **argv, berr_t *err);
 

@@ -502,14 +502,28 @@ int cmd_image_prune(struct berth *b, int argc, char **argv, berr_t *err)
 	if ((r = parse(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
 	free(a.argv);
-	if (filters.n) {
+	struct image_prune_filter pf;
+	r = image_prune_filter_parse(filters.v, &pf, err);
+	if (r < 0) {
+		free((void *)pf.labels);
+		free((void *)pf.not_labels);
 		strlist_free(&filters);
-		return berr_make(err, 0, "image prune --filter is not supported yet");
+		(*err)->status = 1;
+		return -1;
 	}
 	if (!force && !cli_confirm(all ? "WARNING! This will remove all images without at least one container associated to them."
 				       : "WARNING! This will remove all dangling images."))
+	{
+		free((void *)pf.labels);
+		free((void *)pf.not_labels);
+		strlist_free(&filters);
 		return 0;
-	if (image_prune(b, all, prune_emit, &p, &reclaimed, err) < 0)
+	}
+	r = image_prune(b, all, &pf, prune_emit, &p, &reclaimed, err);
+	free((void *)pf.labels);
+	free((void *)pf.not_labels);
+	strlist_free(&filters);
+	if (r < 0)
 		return fail1(err);
 	image_human_size4(reclaimed, size, sizeof(size));
 	printf("%sTotal reclaimed space: %s\n", p.header ? "\n" : "", size);

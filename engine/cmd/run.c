@@ -19,7 +19,7 @@
 struct run_flags {
 	bool detach, rm, interactive, tty, privileged, read_only, init;
 	const char *name, *workdir, *user, *entrypoint, *hostname, *memory, *cpus, *pids_limit, *stop_signal,
-		*stop_timeout, *restart;
+		*stop_timeout, *restart, *pull;
 	bool entrypoint_set;
 	struct strlist env, env_file, label, ulimit, cap_add, cap_drop, security_opt;
 };
@@ -39,6 +39,7 @@ struct run_flags {
 	{"name", 0, OPT_STRING, &(f).name, "Assign a name to the container", NULL, false},                         \
 	{"pids-limit", 0, OPT_STRING, &(f).pids_limit, "Tune container pids limit (set -1 for unlimited)", "int", false}, \
 	{"privileged", 0, OPT_BOOL, &(f).privileged, "Give extended privileges to this container", NULL, false},   \
+	{"pull", 0, OPT_STRING, &(f).pull, "Pull image before running (\"always\", \"missing\", \"never\") (default \"missing\")", NULL, false}, \
 	{"read-only", 0, OPT_BOOL, &(f).read_only, "Mount the container's root filesystem as read only", NULL, false}, \
 	{"restart", 0, OPT_STRING, &(f).restart, "Restart policy to apply when a container exits (default \"no\")", NULL, false}, \
 	{"rm", 0, OPT_BOOL, &(f).rm, "Automatically remove the container and its associated anonymous volumes when it exits", NULL, false}, \
@@ -144,6 +145,9 @@ static int convert(struct run_flags *f, struct create_opts *o, berr_t *err)
 	o->security_opt = f->security_opt.v;
 	o->stop_signal = f->stop_signal;
 	o->restart = f->restart;
+	if (f->pull && strcmp(f->pull, "always") && strcmp(f->pull, "missing") && strcmp(f->pull, "never"))
+		return cli_usage_error(err, "invalid pull option: '%s': must be one of \"always\", \"missing\" or \"never\"", f->pull);
+	o->pull = f->pull;
 	o->interactive = f->interactive;
 	o->tty = f->tty;
 	o->detach = f->detach;

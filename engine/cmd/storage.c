@@ -153,16 +153,30 @@ int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err)
 	if ((r = cli_parse(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
 	free(a.argv);
-	if (filters.n) {
+	struct image_prune_filter pf;
+	r = image_prune_filter_parse(filters.v, &pf, err);
+	if (r < 0) {
+		free((void *)pf.labels);
+		free((void *)pf.not_labels);
 		strlist_free(&filters);
-		return berr_make(err, 0, "system prune --filter is not supported yet");
+		(*err)->status = 1;
+		return -1;
 	}
 	if (!force && !cli_confirm(all ? "WARNING! This will remove:\n"
 					 "  - all images without at least one container associated to them\n"
 				       : "WARNING! This will remove:\n"
 					 "  - all dangling images\n"))
+	{
+		free((void *)pf.labels);
+		free((void *)pf.not_labels);
+		strlist_free(&filters);
 		return 0;
-	if (image_prune(b, all, prune_emit, &p, &reclaimed, err) < 0) {
+	}
+	r = image_prune(b, all, &pf, prune_emit, &p, &reclaimed, err);
+	free((void *)pf.labels);
+	free((void *)pf.not_labels);
+	strlist_free(&filters);
+	if (r < 0) {
 		(*err)->status = 1;
 		return -1;
 	}

@@ -149,10 +149,13 @@ void container_list_free(struct container **v, size_t n)
 
 int container_db(struct berth *b, sqlite3 **db, berr_t *err)
 {
-	static sqlite3 *tuned;
+	int done = 0;
 	if (berth_db(b, db, err) < 0)
 		return -1;
-	if (*db != tuned) {
+	/* Once per connection (the setting itself says whether it was made:
+	 * a connection closed before a fork and opened again is a new one). */
+	sqlite3_db_config(*db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, -1, &done);
+	if (!done) {
 		/* Every CLI call is the last connection to close, and SQLite
 		 * checkpoints the WAL (two fsyncs) when the last one closes.
 		 * Leave that to the automatic checkpoint: commits in WAL mode
@@ -164,7 +167,6 @@ int container_db(struct berth *b, sqlite3 **db, berr_t *err)
 		 * pages keeps that under a quarter of a millisecond on average,
 		 * its two fsyncs falling on one call in twenty or so. */
 		sqlite3_exec(*db, "PRAGMA wal_autocheckpoint=256", NULL, NULL, NULL);
-		tuned = *db;
 	}
 	return 0;
 }

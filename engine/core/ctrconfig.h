@@ -37,6 +37,7 @@ struct create_opts {
 	const char *stop_signal;
 	int stop_timeout;           /* -1 = not given */
 	const char *restart;        /* NULL = "no" */
+	const char *pull;           /* --pull: "missing" (NULL), "always", "never" */
 	bool interactive, tty, detach, rm, privileged, read_only, init;
 };
 

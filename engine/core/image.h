@@ -142,7 +142,17 @@ int image_delete(struct berth *b, const char *id, image_emit_fn emit, void *ctx,
  * `all` every image no container uses; never one with child images left.
  * emit gets ("untagged", name) and ("deleted", id); *reclaimed the bytes
  * of the layers removed (prune.c). */
-int image_prune(struct berth *b, bool all, image_emit_fn emit, void *ctx, long long *reclaimed, berr_t *err);
+struct image_prune_filter {
+	long long until;        /* only images created before this (seconds), 0: any */
+	char *const *labels;    /* "key" or "key=value" that must match (NULL-terminated, or NULL) */
+	char *const *not_labels;/* label!=...: must not match */
+};
+/* Parse docker's prune filters ("until=24h", "until=2024-01-01T00:00:00",
+ * "until=1700000000", "label=k=v", "label!=k") into *f (strings point into
+ * the filters; lists are allocated, free them with free()). */
+int image_prune_filter_parse(char *const *filters, struct image_prune_filter *f, berr_t *err);
+int image_prune(struct berth *b, bool all, const struct image_prune_filter *f, image_emit_fn emit, void *ctx,
+		long long *reclaimed, berr_t *err);
 
 /* Totals for `system df` (prune.c). */
 struct image_usage {

@@ -10,6 +10,7 @@
 #include "logfile.h"
 #include "monitor.h"
 #include "ref.h"
+#include "registry.h"
 #include "seccomp.h"
 #include "units.h"
 #include "util.h"
@@ -18,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +109,9 @@ static void remove_tree_async(char *path)
 		 * must not wait for this. */
 		syscall(SYS_close_range, 0U, ~0U, 0U);
 		setsid();
+		/* Background work: out of the next container's way (nice, not
+		 * SCHED_IDLE, which a busy host could starve for good). */
+		(void)!setpriority(PRIO_PROCESS, 0, 19);
 		rootfs_remove(path, &e);
 		remove_tree(path, &e);
 		_exit(0);
@@ -174,9 +179,13 @@ int ctr_remove_files(struct berth *b, const struct container *c, berr_t *err)
 
 /* ---- create ---------------------------------------------------------- */
 
-static int find_image(struct berth *b, const char *name, bool announce, struct image **img, berr_t *err)
+/* docker's --pull: pull a missing image (the default), always, or never. */
+static int find_image(struct berth *b, const char *name, bool announce, const char *pull, struct image **img,
+		      berr_t *err)
 {
 	struct ref r;
+	bool always = pull && strcmp(pull, "always") == 0, never = pull && strcmp(pull, "never") == 0;
+
 	if (ref_parse_default_tag(name, &r, err) < 0) {
 		/* An image id is not a reference but is a valid image. */
 		cleanup_berr berr_t e2 = NULL;
@@ -188,14 +197,26 @@ static int find_image(struct berth *b, const char *name, bool announce, struct i
 	}
 	cleanup_free char *shown = ref_familiar(&r);
 	ref_free(&r);
-	if (image_find(b, name, img, err) == 0)
-		return 0;
-	if (!str_has_prefix((*err)->msg, "No such image"))
+	if (!always) {
+		if (image_find(b, name, img, err) == 0)
+			return 0;
+		if (!str_has_prefix((*err)->msg, "No such image"))
+			return -1;
+		berr_free(err);
+		if (never)
+			return berr_make(err, 0, "Error response from daemon: No such image: %s", shown);
+		if (announce)
+			fprintf(stderr, "Unable to find image '%s' locally\n", shown);
+	}
+	/* Pull it, as docker run does; its progress goes to stderr. */
+	struct pull_options po = {.out = stderr};
+	if (registry_pull(b, shown, &po, err) < 0) {
+		if (!str_has_prefix((*err)->msg, "Error response from daemon"))
+			berr_wrap(err, "Error response from daemon");
+		(*err)->status = BERTH_EXIT_ERROR;
 		return -1;
-	if (announce)
-		fprintf(stderr, "Unable to find image '%s' locally\n", shown);
-	/* There is no registry to pull from yet: say what is missing. */
-	return berr_make(err, 0, "Error response from daemon: No such image: %s", shown);
+	}
+	return image_find(b, shown, img, err);
 }
 
 static int create_with(struct berth *b, const struct create_opts *o, bool announce, struct container **out,
@@ -206,7 +227,7 @@ static int create_with(struct berth *b, const struct create_opts *o, bool announ
 	cleanup_free char *cdir = NULL;
 	struct rootfs rootfs;
 
-	if (find_image(b, o->image, announce, &img, err) < 0)
+	if (find_image(b, o->image, announce, o->pull, &img, err) < 0)
 		return -1;
 	if (ctrconfig_build(o, img, &c, err) < 0)
 		goto fail;

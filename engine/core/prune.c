@@ -6,7 +6,9 @@
 #include "util.h"
 #include "cleanup.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -37,7 +39,122 @@ static void emit_lower(void *ctx, const char *what, const char *name)
 		emit(c[1], strcmp(what, "Untagged") == 0 ? "untagged" : "deleted", name);
 }
 
-int image_prune(struct berth *b, bool all, image_emit_fn emit, void *ctx, long long *reclaimed, berr_t *err)
+/* Go's time.ParseDuration for the units docker users write: h, m, s, ms. */
+static int parse_duration(const char *s, long long *secs)
+{
+	double total = 0;
+	const char *p = s;
+	if (!*p)
+		return -1;
+	while (*p) {
+		char *end;
+		double v = strtod(p, &end);
+		if (end == p)
+			return -1;
+		if (str_has_prefix(end, "ms"))
+			total += v / 1000, p = end + 2;
+		else if (*end == 'h')
+			total += v * 3600, p = end + 1;
+		else if (*end == 'm')
+			total += v * 60, p = end + 1;
+		else if (*end == 's')
+			total += v, p = end + 1;
+		else
+			return -1;
+	}
+	*secs = (long long)total;
+	return 0;
+}
+
+static int parse_until(const char *v, long long *out, berr_t *err)
+{
+	struct tm tm;
+	long long d;
+	char *end;
+	double ts = strtod(v, &end);
+
+	if (end != v && *end == '\0') {
+		*out = (long long)ts;
+		return 0;
+	}
+	if (parse_duration(v, &d) == 0) {
+		*out = (long long)time(NULL) - d;
+		return 0;
+	}
+	static const char *const fmts[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"};
+	for (size_t i = 0; i < 3; i++) {
+		memset(&tm, 0, sizeof(tm));
+		const char *rest = strptime(v, fmts[i], &tm);
+		if (rest && (*rest == '\0' || strcmp(rest, "Z") == 0)) {
+			*out = (long long)timegm(&tm);
+			return 0;
+		}
+	}
+	return berr_make(err, 0, "failed to parse value as time or duration: \"%s\"", v);
+}
+
+int image_prune_filter_parse(char *const *filters, struct image_prune_filter *f, berr_t *err)
+{
+	size_t n = 0, nl = 0, nn = 0;
+	char **labels, **not_labels;
+
+	memset(f, 0, sizeof(*f));
+	while (filters && filters[n])
+		n++;
+	labels = xcalloc(n + 1, sizeof(char *));
+	not_labels = xcalloc(n + 1, sizeof(char *));
+	f->labels = labels;
+	f->not_labels = not_labels;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = filters[i];
+		if (str_has_prefix(s, "until=")) {
+			if (parse_until(s + 6, &f->until, err) < 0)
+				return -1;
+		} else if (str_has_prefix(s, "label!="))
+			not_labels[nn++] = (char *)s + 7;
+		else if (str_has_prefix(s, "label="))
+			labels[nl++] = (char *)s + 6;
+		else
+			return berr_make(err, 0, "invalid filter '%.*s'", (int)strcspn(s, "!="), s);
+	}
+	return 0;
+}
+
+static bool label_matches(json_t *labels, const char *spec)
+{
+	cleanup_free char *k = xstrdup(spec);
+	char *eq = strchr(k, '=');
+	json_t *v;
+	if (eq)
+		*eq = '\0';
+	v = json_object_get(labels, k);
+	return json_is_string(v) && (!eq || strcmp(json_string_value(v), eq + 1) == 0);
+}
+
+static bool filter_keeps(struct berth *b, const char *id, const struct image_prune_filter *f)
+{
+	struct image *img = NULL;
+	cleanup_berr berr_t err = NULL;
+	bool prune = true;
+
+	if (!f || (!f->until && !(f->labels && f->labels[0]) && !(f->not_labels && f->not_labels[0])))
+		return false;
+	if (image_get(b, id, &img, &err) < 0)
+		return true;
+	if (f->until && img->created >= f->until)
+		prune = false;
+	for (char *const *l = f->labels; prune && l && *l; l++)
+		if (!label_matches(img->config.labels, *l))
+			prune = false;
+	for (char *const *l = f->not_labels; prune && l && *l; l++)
+		if (label_matches(img->config.labels, *l))
+			prune = false;
+	image_free(img);
+	return !prune;
+}
+
+int image_prune(struct berth *b, bool all, const struct image_prune_filter *f, image_emit_fn emit, void *ctx,
+		long long *reclaimed, berr_t *err)
 {
 	sqlite3 *db;
 	cleanup_close int lock = -1;
@@ -71,7 +188,7 @@ int image_prune(struct berth *b, bool all, image_emit_fn emit, void *ctx, long l
 		st = NULL;
 		for (size_t i = 0; i < n; i++) {
 			cleanup_free char *user = image_used_by_container(b, ids[i], false);
-			if (user)
+			if (user || filter_keeps(b, ids[i], f))
 				continue;
 			/* Untag first (prune -a), then delete the record. */
 			cleanup_stmt sqlite3_stmt *tq = NULL;

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,19 +62,87 @@ static int overlay_mount(const struct rootfs *r, const char *target)
 
 bool rootfs_overlay_works(const struct rootfs *r, const char *scratch, int *errnum)
 {
+	pid_t pid;
+	int status;
+
 	*errnum = 0;
 	if (mkdir(scratch, 0700) < 0 && errno != EEXIST) {
 		*errnum = errno;
 		return false;
 	}
-	if (overlay_mount(r, scratch) < 0) {
+	/* The trial mount happens in a child's own mount namespace: nothing
+	 * is ever mounted in the caller's, even if the child is killed. */
+	pid = fork();
+	if (pid < 0) {
 		*errnum = errno;
 		rmdir(scratch);
 		return false;
 	}
-	umount2(scratch, MNT_DETACH);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(errno & 0xff);
+		if (overlay_mount(r, scratch) < 0)
+			_exit(errno & 0xff);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
 	rmdir(scratch);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return true;
+	*errnum = WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
+	return false;
+}
+
+#define VERDICT "layers/.overlay-verdict"
+
+/* The recorded verdict: true when overlay worked here before. */
+static bool read_verdict(struct berth *b, bool *volatile_ok)
+{
+	cleanup_free char *path = berth_path(b, VERDICT);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char v[64];
+	ssize_t n;
+
+	*volatile_ok = false;
+	if (fd < 0 || (n = read(fd, v, sizeof(v) - 1)) <= 0)
+		return false;
+	v[n] = '\0';
+	if (!str_has_prefix(v, "overlay"))
+		return false;
+	*volatile_ok = strstr(v, "volatile") != NULL;
 	return true;
+}
+
+static void write_verdict(struct berth *b, bool volatile_ok)
+{
+	cleanup_free char *path = berth_path(b, VERDICT);
+	cleanup_berr berr_t err = NULL;
+	const char *v = volatile_ok ? "overlay volatile\n" : "overlay\n";
+	write_file_atomic(path, v, strlen(v), 0600, &err);
+}
+
+/* overlayfs' "volatile" (Linux 5.10), tried on throwaway upper/work dirs. */
+static bool volatile_works(const struct rootfs *r, const char *cdir)
+{
+	cleanup_free char *up = xasprintf("%s/.vtest-upper", cdir);
+	cleanup_free char *wk = xasprintf("%s/.vtest-work", cdir);
+	cleanup_free char *scratch = xasprintf("%s/.vtest-mnt", cdir);
+	const char *lower = strstr(r->mount_data, "lowerdir=");
+	size_t llen = lower ? strcspn(lower, ",") : 0;
+	struct rootfs t = *r;
+	cleanup_berr berr_t e = NULL;
+	int errnum;
+	bool ok;
+
+	if (!lower || (mkdir(up, 0755) < 0 && errno != EEXIST) || (mkdir(wk, 0700) < 0 && errno != EEXIST))
+		return false;
+	t.mount_data = xasprintf("%.*s,upperdir=%s,workdir=%s,volatile", (int)llen, lower, up, wk);
+	ok = rootfs_overlay_works(&t, scratch, &errnum);
+	free(t.mount_data);
+	remove_tree(up, &e);
+	remove_tree(wk, &e);
+	return ok;
 }
 
 /* Build container_dir/flat from the layers, bottom first, via flat.tmp so
@@ -160,12 +230,19 @@ int rootfs_prepare(struct berth *b, const struct image *img, const char *cdir, s
 
 	if (force_flat) {
 		why = "BERTH_ROOTFS_FLATTEN=1";
-	} else if ((long)len >= page - 1) {
+	} else if ((long)len + 10 >= page - 1) {
+		/* +10: room for ",volatile" */
 		why = "too many layers for one overlay mount";
+	} else if (read_verdict(b, &out->volatile_ok)) {
+		return 0;
 	} else {
 		scratch = xasprintf("%s/.overlay-test", cdir);
-		if (!rootfs_overlay_works(out, scratch, &errnum))
+		if (!rootfs_overlay_works(out, scratch, &errnum)) {
 			why = strerror(errnum);
+		} else {
+			out->volatile_ok = volatile_works(out, cdir);
+			write_verdict(b, out->volatile_ok);
+		}
 	}
 	if (!why)
 		return 0;
@@ -200,7 +277,9 @@ int rootfs_mount_at(const struct rootfs *r, const char *target, berr_t *err)
 
 int rootfs_remove(const char *cdir, berr_t *err)
 {
-	static const char *const parts[] = {"upper", "work", "flat", "flat.tmp", "empty", ".overlay-test"};
+	static const char *const parts[] = {"upper",	     "work",	    "flat",	  "flat.tmp",
+					    "empty",	     ".overlay-test", ".vtest-upper", ".vtest-work",
+					    ".vtest-mnt"};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		cleanup_free char *p = xasprintf("%s/%s", cdir, parts[i]);
 		if (remove_tree(p, err) < 0)

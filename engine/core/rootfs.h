@@ -10,6 +10,12 @@
  * a flattened copy, container_dir/flat, built by applying each layer in
  * turn, and says so once on stderr.
  *
+ * Whether overlayfs works depends only on the filesystem under the root,
+ * so it is tried once (a mount in a throwaway mount namespace: unmounting
+ * a writable overlay syncs, 5-20 ms) and the verdict kept in
+ * layers/.overlay-verdict ("overlay" or "overlay volatile"); later
+ * prepares only create directories.
+ *
  * Use:
  *     struct rootfs r;
  *     rootfs_prepare(b, img, cdir, &r, &err);    // in the engine, before clone
@@ -22,6 +28,7 @@
 #ifndef BERTH_ROOTFS_H
 #define BERTH_ROOTFS_H
 
+#include <stdbool.h>
 #include "err.h"
 #include "image.h"
 #include "root.h"
@@ -33,6 +40,8 @@ struct rootfs {
 	char *upper_dir;   /* container_dir/upper (the container's changes; `diff`, commit, export) */
 	char *work_dir;    /* container_dir/work */
 	char **lower_dirs; /* absolute layer dirs, top first (NULL-terminated) */
+	bool volatile_ok;  /* overlayfs takes "volatile" here: a container nothing of which must survive a
+			    * crash (run --rm) may append ",volatile" to mount_data, so its end needs no sync */
 };
 
 /* Create container_dir/upper and container_dir/work (or the flattened copy)
@@ -55,8 +64,8 @@ void rootfs_free(struct rootfs *r);
  * The target must be unmounted already; container_dir itself is left. */
 int rootfs_remove(const char *container_dir, berr_t *err);
 
-/* Would the kernel mount overlay with these options?  Tries once into a
- * scratch directory and unmounts. */
+/* Would the kernel mount overlay with these options?  Tries once, into a
+ * scratch directory, in a child process with its own mount namespace. */
 bool rootfs_overlay_works(const struct rootfs *r, const char *scratch_dir, int *errnum);
 
 #endif

@@ -154,7 +154,24 @@ test_expect_success 'load reads a pipe too, and a second load changes nothing' '
 	test "$(BERTH_ROOT=$TMP/root3 berth images -q | wc -l)" = 1
 '
 
-test_expect_success 'save refuses to write to a terminal-less nothing: unknown image' '
+test_expect_success 'load moves a tag that pointed elsewhere, saying so as docker does' '
+	mkdir -p r5/etc && echo x >r5/etc/x && tar -C r5 -cf r5.tar . &&
+	BERTH_ROOT=$TMP/root5 berth import r5.tar busybox:latest >other &&
+	BERTH_ROOT=$TMP/root5 berth load -i "$SEED" >out &&
+	grep -qx "The image busybox:latest already exists, renaming the old one with ID $(cat other) to empty string" out &&
+	grep -qx "Loaded image: busybox:latest" out &&
+	BERTH_ROOT=$TMP/root5 berth images >out && grep -q "^<none>  *<none>  *$(cut -c8-19 other) " out
+'
+
+test_expect_success 'save by id writes an untagged image that loads by id' '
+	id=$(berth images -q --no-trunc busybox) &&
+	berth save -o byid.tar "$id" &&
+	test "$(tar xOf byid.tar manifest.json | json "d[0][\"RepoTags\"]")" = null &&
+	BERTH_ROOT=$TMP/root6 berth load -i byid.tar >out &&
+	test "$(cat out)" = "Loaded image ID: $id"
+'
+
+test_expect_success 'save of an unknown image fails and leaves no file' '
 	test_status 1 berth save -o x.tar nosuch 2>err &&
 	grep -q "No such image" err && test ! -e x.tar && ! ls x.tar.* 2>/dev/null
 '
@@ -203,6 +220,17 @@ test_expect_success 'image prune removes the dangling image only' '
 	grep -q "^Total reclaimed space: " out &&
 	! berth image inspect "$(cat id2)" >/dev/null 2>&1 &&
 	berth image inspect hand:made >/dev/null
+'
+
+test_expect_success 'image prune --filter label= and until= choose what goes' '
+	berth import --change "LABEL tier=scratch" rootfs.tar >s1 &&
+	berth import --change "LABEL tier=keep" rootfs.tar >s2 &&
+	berth image prune -f --filter label=tier=scratch >out &&
+	grep -q "^deleted: $(cat s1)$" out && ! grep -q "$(cat s2)" out &&
+	berth image prune -f --filter until=2000-01-01 >out &&
+	test "$(cat out)" = "Total reclaimed space: 0B" &&
+	berth image prune -f >out && grep -q "^deleted: $(cat s2)$" out &&
+	test_status 1 berth image prune -f --filter color=red 2>err && grep -q "invalid filter" err
 '
 
 test_expect_success 'system check finds a clean store clean' '

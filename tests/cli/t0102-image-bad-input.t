@@ -167,6 +167,27 @@ del files[\"blobs/sha256/\" + idx[\"manifests\"][0][\"digest\"][7:]]
 	nothing_left
 '
 
+test_expect_success 'a multi-platform OCI index: the host'"'"'s platform is loaded, others need no blobs' '
+	arch=$(python3 -c "import json,tarfile,sys; t=tarfile.open(sys.argv[1]); m=json.load(t.extractfile(\"manifest.json\")); print(json.load(t.extractfile(m[0][\"Config\"]))[\"architecture\"])" "$SEED") &&
+	rewrite "
+del files[\"manifest.json\"]
+idx = json.loads(files[\"index.json\"])
+real = dict(idx[\"manifests\"][0]); real.pop(\"annotations\", None)
+real[\"platform\"] = {\"os\": \"linux\", \"architecture\": \"$arch\"}
+other = {\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\", \"size\": 2,
+         \"digest\": \"sha256:\" + \"e\" * 64, \"platform\": {\"os\": \"linux\", \"architecture\": \"s390x\"}}
+nested = json.dumps({\"schemaVersion\": 2, \"mediaType\": \"application/vnd.oci.image.index.v1+json\",
+                     \"manifests\": [other, real]}).encode()
+files[\"blobs/sha256/\" + sha(nested)[7:]] = nested
+idx[\"manifests\"] = [{\"mediaType\": \"application/vnd.oci.image.index.v1+json\", \"digest\": sha(nested),
+    \"size\": len(nested), \"annotations\": {\"io.containerd.image.name\": \"docker.io/library/multi:arch\"}}]
+files[\"index.json\"] = json.dumps(idx).encode()
+" multi.tar &&
+	berth load -i multi.tar >out &&
+	test "$(cat out)" = "Loaded image: multi:arch" &&
+	berth rmi multi:arch >/dev/null && nothing_left
+'
+
 test_expect_success 'a layer that writes outside its directory' '
 	python3 - <<-PY &&
 	import io, tarfile

@@ -3,7 +3,7 @@
 # attempt below must fail in a default container.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 # A static probe for system calls busybox has no applet for; it reports
 # each call's errno.

@@ -725,16 +725,35 @@ static void test_rootfs(bool flat)
 	}
 	mkdir(cdir, 0755);
 	mkdir(target, 0755);
-	if (flat)
+	int saved = dup(2), devnull = open("/dev/null", O_WRONLY);
+	if (flat) {
 		setenv("BERTH_ROOTFS_FLATTEN", "1", 1);
-	ok(rootfs_prepare(&b, &img, cdir, &r, &err) == 0, "rootfs_prepare (%s)%s%s", flat ? "flattened" : "overlay",
-	   err ? ": " : "", err ? err->msg : "");
+		dup2(devnull, 2); /* its one-line notice is expected */
+	}
+	int prc = rootfs_prepare(&b, &img, cdir, &r, &err);
+	dup2(saved, 2);
+	close(saved);
+	close(devnull);
+	ok(prc == 0, "rootfs_prepare (%s)%s%s", flat ? "flattened" : "overlay", err ? ": " : "", err ? err->msg : "");
 	unsetenv("BERTH_ROOTFS_FLATTEN");
-	if (flat)
+	if (flat) {
 		ok(r.mount_data == NULL && r.flat_dir != NULL, "the fallback is a flattened copy");
-	else
+	} else {
 		ok(r.mount_data && strstr(r.mount_data, "lowerdir=") && strlen(r.mount_data) < 200,
 		   "overlay options with short lowerdirs: %s", r.mount_data ? r.mount_data : "(none)");
+		cleanup_free char *vp = xasprintf("%s/layers/.overlay-verdict", rootdir);
+		cleanup_free char *v = NULL;
+		cleanup_berr berr_t ve = NULL;
+		int vr = read_file(vp, &v, NULL, &ve);
+		ok(vr == 0 && str_has_prefix(v, "overlay"), "the verdict is kept, so later containers skip the trial mount");
+		struct rootfs r2;
+		cleanup_free char *cdir2 = xasprintf("%s/container-again", top);
+		mkdir(cdir2, 0755);
+		ok(rootfs_prepare(&b, &img, cdir2, &r2, &err) == 0 && r2.mount_data && r2.volatile_ok == r.volatile_ok,
+		   "a second prepare uses it");
+		rootfs_free(&r2);
+		rootfs_remove(cdir2, &err);
+	}
 	pid = fork();
 	if (pid == 0) {
 		cleanup_berr berr_t e2 = NULL;
