@@ -31,6 +31,7 @@
 #include "lifecycle.h"
 #include "oci.h"
 #include "ref.h"
+#include "registry.h"
 #include "runtime.h"
 #include "store.h"
 #include "units.h"
@@ -117,8 +118,6 @@ static void strv_del(char **v)
 /* Print docker's excerpt of the Dockerfile around a line. */
 static void excerpt(struct builder *B, int line)
 {
-	if (B->p.mode == BP_QUIET && 0)
-		return;
 	fprintf(stderr, "%s:%d\n--------------------\n", B->dfname, line);
 	int from = line - 2 < 1 ? 1 : line - 2;
 	for (int i = from; i <= line && (size_t)i <= B->n_dflines; i++)
@@ -129,6 +128,10 @@ static void excerpt(struct builder *B, int line)
 /* Turn err into "Dockerfile:LINE: message", status 1, printed as is. */
 static int fail_at(struct builder *B, int line, berr_t *err)
 {
+	cleanup_free char *prefix = xasprintf("%s:", B->dfname);
+	/* already placed (a stage this one depends on failed) */
+	if (*err && str_has_prefix((*err)->msg, prefix) && (*err)->plain)
+		return -1;
 	cleanup_free char *m = xstrdup(*err ? (*err)->msg : "build failed");
 	berr_free(err);
 	excerpt(B, line);
@@ -1005,11 +1008,8 @@ static int do_copy(struct sstate *s, struct df_instr *in, berr_t *err)
 			goto out;
 		}
 	}
-	{
-		cleanup_free char *shown = join_words(in->args);
-		name = step_name(s, in->orig);
-		bprog_start(&B->p, name);
-	}
+	name = step_name(s, in->orig);
+	bprog_start(&B->p, name);
 	if (buildctx_hash(&cs, content, err) < 0) {
 		bprog_error(&B->p, (*err)->msg);
 		goto out;
@@ -1563,6 +1563,15 @@ static int build_stage(struct builder *B, size_t idx, berr_t *err)
 		if (build_stage(B, (size_t)dep, err) < 0)
 			return -1;
 	}
+	/* The stages COPY --from names, before this one starts, so their
+	 * steps do not interleave with ours. */
+	for (size_t i = S->first + 1; i < S->end; i++)
+		for (char **f = B->df.ins[i].flags; *f; f++)
+			if (str_has_prefix(*f, "--from=") && !strcmp(B->df.ins[i].cmd, "copy") && !strchr(*f, '$')) {
+				int d = find_stage(B, *f + 7, idx);
+				if (d >= 0 && build_stage(B, (size_t)d, err) < 0)
+					return -1;
+			}
 	{
 		cleanup_free char *shown = NULL;
 		if (dep >= 0 || !strcasecmp(base, "scratch")) {
@@ -1588,15 +1597,20 @@ static int build_stage(struct builder *B, size_t idx, berr_t *err)
 		state_scratch(&s);
 	} else {
 		cleanup_free char *id = NULL;
-		if (B->o->pull) {
-			berr_make_status(err, 1, 0, "--pull needs a registry client, and this berth was built without one (branch registry)");
-			goto fail;
-		}
-		if (image_resolve_id(B->b, base, &id, err) < 0) {
-			cleanup_free char *m = xstrdup((*err)->msg);
+		/* docker build pulls a base image it lacks, and with --pull
+		 * always asks the registry for a newer one. */
+		bool have = !B->o->pull && image_resolve_id(B->b, base, &id, err) == 0;
+		if (!have) {
+			struct pull_options po = {.quiet = true, .out = stderr};
 			berr_free(err);
-			berr_make_status(err, 1, 0, "failed to resolve source metadata for %s: %s (berth has no registry to pull from)", base, m);
-			goto fail;
+			free(id);
+			id = NULL;
+			if (registry_pull(B->b, base, &po, err) < 0 || image_resolve_id(B->b, base, &id, err) < 0) {
+				cleanup_free char *m = xstrdup((*err)->msg);
+				berr_free(err);
+				berr_make_status(err, 1, 0, "failed to resolve source metadata for %s: %s", base, m);
+				goto fail;
+			}
 		}
 		if (state_load(&s, id, err) < 0)
 			goto fail;
@@ -1619,8 +1633,6 @@ static int build_stage(struct builder *B, size_t idx, berr_t *err)
 		/* FROM scratch and nothing else: docker refuses an empty image */
 		if (commit(&s, "/bin/sh -c #(nop) FROM scratch", NULL, false, err) < 0)
 			goto fail;
-	} else if (json_object_get(s.cfg, "OnBuild") && json_is_null(json_object_get(s.cfg, "OnBuild"))) {
-		/* nothing to do */
 	}
 	S->image_id = xstrdup(s.id);
 	S->state = 2;

@@ -91,7 +91,7 @@ static const char *const migrations[] = {
 	" restart_count INTEGER NOT NULL DEFAULT 0,"
 	" stop_requested INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX containers_image ON containers(image_id);",
-	/* 4: the build cache (issue 9, engine/core/buildcache.c): a step's key
+	/* 5: the build cache (issue 9, engine/core/buildcache.c): a step's key
 	 * (parent image, instruction, build args, source content hash) to the
 	 * image the step made.  Not a foreign key: removing an image leaves a
 	 * row that lookups skip (they join images). */

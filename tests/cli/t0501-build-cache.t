@@ -5,7 +5,7 @@
 # the cache survives and lives in the store.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 mkdir ctx && echo one >ctx/a.txt && echo b >ctx/b.txt &&
 printf '%s\n' 'FROM busybox' 'ARG FLAVOR=plain' 'COPY b.txt /b.txt' 'RUN echo first-run >/r1' \

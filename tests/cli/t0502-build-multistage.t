@@ -4,7 +4,7 @@
 # does not stop the build, FROM an earlier stage.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 mkdir ctx && echo src >ctx/src.txt &&
 printf '%s\n' 'FROM busybox AS builder' 'COPY src.txt /src.txt' 'RUN cat /src.txt > /artifact && echo built >>/artifact' '' \

@@ -4,7 +4,7 @@
 # Also .dockerignore and build --check.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 mkdir ctx && echo a >ctx/a.txt
 
 test_expect_success 'an unknown instruction' '
