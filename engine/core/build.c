@@ -45,6 +45,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,17 @@ static void strv_del(char **v)
 	for (char **p = v; p && *p; p++)
 		free(*p);
 	free(v);
+}
+
+/* Ctrl-C or SIGTERM during a build: the running step's container is
+ * killed and removed, nothing is committed or tagged, as docker cancels a
+ * build ("context canceled"). */
+static volatile sig_atomic_t canceled;
+
+static void on_cancel(int sig)
+{
+	(void)sig;
+	canceled = 1;
 }
 
 /* ---- errors ------------------------------------------------------------- */
@@ -484,8 +496,13 @@ static int run_container(struct sstate *s, char **argv, char **env, int *code, s
 	{
 		struct pollfd p[2] = {{sp.out_fd, POLLIN, 0}, {sp.err_fd, POLLIN, 0}};
 		char buf[8192];
+		bool killed = false;
 		int open_n = (sp.out_fd >= 0) + (sp.err_fd >= 0);
 		while (open_n > 0) {
+			if (canceled && !killed) {
+				kill(sp.pid, SIGKILL);
+				killed = true;
+			}
 			if (poll(p, 2, -1) < 0) {
 				if (errno == EINTR)
 					continue;
@@ -509,6 +526,10 @@ static int run_container(struct sstate *s, char **argv, char **env, int *code, s
 		*code = wait_status_code(st);
 		spawned_close(&sp);
 		runner_reap(&r);
+		if (canceled) {
+			berr_make_status(err, 1, 0, "context canceled");
+			goto out;
+		}
 	}
 	if (*code == 0) {
 		cleanup_close int upfd = open(r.rootfs.upper_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1624,6 +1645,11 @@ static int build_stage(struct builder *B, size_t idx, berr_t *err)
 	}
 	for (size_t i = S->first + 1; i < S->end; i++) {
 		struct df_instr *in = &B->df.ins[i];
+		if (canceled) {
+			berr_make_status(err, 1, 0, "context canceled");
+			fail_at(B, in->line, err);
+			goto out;
+		}
 		if (do_instr(&s, in, err) < 0) {
 			fail_at(B, in->line, err);
 			goto out;
@@ -1895,6 +1921,12 @@ int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr
 		goto out;
 	}
 	bprog_init(&B.p, o->progress);
+	{
+		struct sigaction sa = {.sa_handler = on_cancel};
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	if ((target = plan(&B, err)) < 0)
 		goto out;
 	if (image_lock(b, false, &lock, err) < 0)
@@ -1906,6 +1938,10 @@ int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr
 	}
 	if (build_stage(&B, (size_t)target, err) < 0)
 		goto out;
+	if (canceled) {
+		berr_make_status(err, 1, 0, "context canceled");
+		goto out;
+	}
 	{
 		struct stage *T = &B.st[target];
 		cleanup_free char *final = xstrdup(T->image_id);

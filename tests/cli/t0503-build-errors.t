@@ -143,4 +143,17 @@ test_expect_success 'RUN steps have no network: host is refused, none and defaul
 	test_grep -q "RUN --mount is not supported" err
 '
 
+test_expect_success 'an interrupted build kills its RUN, tags nothing and leaves no container' '
+	printf "FROM busybox\nRUN echo started && sleep 30\n" >ctx/Dockerfile &&
+	berth build --progress plain -t interrupted ctx 2>err &
+	pid=$! &&
+	for i in $(seq 100); do grep -q started err 2>/dev/null && break; sleep 0.1; done &&
+	kill -INT $pid &&
+	! wait $pid &&
+	test_grep -q "context canceled" err &&
+	! berth image inspect interrupted >/dev/null 2>&1 &&
+	test -z "$(berth ps -aq)" &&
+	test -z "$(ls "$BERTH_ROOT/containers")"
+'
+
 test_done
