@@ -155,6 +155,15 @@ static const char *const migrations[] = {
 	" nocopy INTEGER NOT NULL DEFAULT 0,"
 	" PRIMARY KEY (container_id, destination));"
 	"CREATE INDEX mounts_source ON mounts(type, source);",
+	/* 6: the build cache (issue 9, engine/core/buildcache.c): a step's key
+	 * (parent image, instruction, build args, source content hash) to the
+	 * image the step made.  Not a foreign key: removing an image leaves a
+	 * row that lookups skip (they join images). */
+	"CREATE TABLE build_cache ("
+	" key TEXT PRIMARY KEY,"
+	" image_id TEXT NOT NULL,"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX build_cache_image ON build_cache(image_id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
