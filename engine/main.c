@@ -22,6 +22,7 @@ static const struct command system_cmds[] = {
 static const struct command commands[] = {
 	{"info", cmd_info, NULL, "Display system-wide information", "common", false},
 	{"version", cmd_version, NULL, "Show the berth version information", "common", false},
+	{"compose", cmd_compose, NULL, "Define and run multi-container applications", "management", false},
 	{"system", NULL, system_cmds, "Manage berth", "management", false},
 	{"lab", cmd_lab, NULL, "Open the course tool (berth-lab): lessons, exercises, grading", "management", false},
 	{NULL, NULL, NULL, NULL, NULL, false},

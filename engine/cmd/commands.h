@@ -11,4 +11,7 @@ int cmd_info(struct berth *b, int argc, char **argv, berr_t *err);
 /* lab.c */
 int cmd_lab(struct berth *b, int argc, char **argv, berr_t *err);
 
+/* compose.c */
+int cmd_compose(struct berth *b, int argc, char **argv, berr_t *err);
+
 #endif
