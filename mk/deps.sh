@@ -9,7 +9,7 @@ PACKAGES="
 gcc make pkg-config perl
 libcmark-gfm-dev libcmark-gfm-extensions-dev
 libarchive-dev libseccomp-dev libsqlite3-dev libyaml-dev libjansson-dev
-libcurl4-openssl-dev libssl-dev libmnl-dev
+libcurl4-openssl-dev libssl-dev libmnl-dev libnftables-dev
 busybox-static docker-registry skopeo umoci hyperfine
 iproute2 iptables procps psmisc util-linux apache2-utils
 sqlite3 clang libclang-rt-14-dev

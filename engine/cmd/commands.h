@@ -2,15 +2,91 @@
 #ifndef BERTH_COMMANDS_H
 #define BERTH_COMMANDS_H
 
+#include <jansson.h>
 #include "cli.h"
 
 /* system.c */
 int cmd_version(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_info(struct berth *b, int argc, char **argv, berr_t *err);
 
+/* image.c */
+int cmd_images(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_image_inspect(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_tag(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_rmi(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_image_prune(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_history(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_save(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_load(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_import(struct berth *b, int argc, char **argv, berr_t *err);
+/* docker's "Are you sure you want to continue? [y/N]" after a warning. */
+bool cli_confirm(const char *warning);
+
+/* inspect.c: `berth inspect` (images; other objects as they land) */
+int cmd_inspect(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* storage.c */
+int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_system_check(struct berth *b, int argc, char **argv, berr_t *err);
+
 /* lab.c */
 int cmd_lab(struct berth *b, int argc, char **argv, berr_t *err);
 
+/* run.c */
+int cmd_run(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_create(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_start(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* container.c */
+int cmd_stop(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_restart(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_kill(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_rm(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_wait(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_pause(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_unpause(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_rename(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_container_prune(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_top(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_stats(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_container_inspect(struct berth *b, int argc, char **argv, berr_t *err);
+/* `berth inspect`: a container first, then an image. */
+int cmd_inspect_any(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* ps.c */
+int cmd_ps(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* logs.c */
+int cmd_logs(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* exec.c */
+int cmd_exec(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* cp.c */
+int cmd_cp(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_export(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* network.c */
+int cmd_network_create(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_network_ls(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_network_inspect(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_network_rm(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_network_prune(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_network_connect(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_network_disconnect(struct berth *b, int argc, char **argv, berr_t *err);
+/* docker's inspect output for a JSON array of objects, or --format. */
+int print_inspect(json_t *arr, const char *format, berr_t *err);
+
+/* volume.c */
+int cmd_volume_create(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_volume_ls(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_volume_inspect(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_volume_rm(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_volume_prune(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* port.c */
+int cmd_port(struct berth *b, int argc, char **argv, berr_t *err);
 /* compose.c */
 int cmd_compose(struct berth *b, int argc, char **argv, berr_t *err);
 

@@ -14,6 +14,137 @@
 static const char *const migrations[] = {
 	/* 1: engine identity (docker info's ID) and free-form settings. */
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+	/* 2: images (issue 3).  An image is its config blob (id = its
+	 * sha256, config = its bytes, kept here so inspect needs no file read),
+	 * an ordered stack of layers (image_layers: which blob each came from,
+	 * and the chain id naming its directory under layers/), and the names
+	 * pointing at it (tags, repo_digests), canonical ("docker.io/library/
+	 * busybox:latest").  layers has one row per unpacked directory. */
+	"CREATE TABLE images ("
+	"  id TEXT PRIMARY KEY,"              /* "sha256:<hex>" */
+	"  config TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"         /* seconds, from the config */
+	"  size INTEGER NOT NULL,"            /* bytes of its unpacked layers */
+	"  parent TEXT,"                      /* image it was built from */
+	"  manifest TEXT,"                    /* digest of the manifest blob it came with */
+	"  added INTEGER NOT NULL);"          /* ns, when it entered this root */
+	"CREATE TABLE layers ("
+	"  chain_id TEXT PRIMARY KEY,"
+	"  diff_id TEXT NOT NULL,"
+	"  parent TEXT,"                      /* chain id of the layer below */
+	"  size INTEGER NOT NULL);"
+	"CREATE TABLE image_layers ("
+	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL,"
+	"  chain_id TEXT NOT NULL REFERENCES layers(chain_id),"
+	"  blob TEXT NOT NULL,"               /* digest in blobs/ (as received: maybe compressed) */
+	"  media_type TEXT NOT NULL,"
+	"  blob_size INTEGER NOT NULL,"
+	"  PRIMARY KEY (image_id, idx));"
+	"CREATE INDEX image_layers_chain ON image_layers(chain_id);"
+	"CREATE INDEX image_layers_blob ON image_layers(blob);"
+	"CREATE TABLE tags ("
+	"  name TEXT PRIMARY KEY,"
+	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  added INTEGER NOT NULL);"
+	"CREATE INDEX tags_image ON tags(image_id);"
+	"CREATE TABLE repo_digests ("
+	"  name TEXT PRIMARY KEY,"            /* "docker.io/library/busybox@sha256:..." */
+	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
+	"CREATE INDEX repo_digests_image ON repo_digests(image_id);",
+	/* 3: containers (issue 4): one row per container (engine/core/container.c).  config and
+	 * host_config are docker's Config and HostConfig as JSON; times are ns
+	 * since the epoch (0 = never); pid_start/monitor_start are the processes'
+	 * start times from /proc/PID/stat, so a recycled pid is never mistaken
+	 * for ours. */
+	"CREATE TABLE containers ("
+	" id TEXT PRIMARY KEY CHECK (length(id) = 64),"
+	" name TEXT NOT NULL UNIQUE,"
+	" image_id TEXT NOT NULL,"
+	" image_ref TEXT NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" path TEXT NOT NULL DEFAULT '',"
+	" args TEXT NOT NULL DEFAULT '[]',"
+	" config TEXT NOT NULL,"
+	" host_config TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'created' CHECK (state IN"
+	"  ('created','running','paused','restarting','exited','dead','removing')),"
+	" pid INTEGER NOT NULL DEFAULT 0,"
+	" pid_start INTEGER NOT NULL DEFAULT 0,"
+	" monitor_pid INTEGER NOT NULL DEFAULT 0,"
+	" monitor_start INTEGER NOT NULL DEFAULT 0,"
+	" exit_code INTEGER NOT NULL DEFAULT 0,"
+	" oom_killed INTEGER NOT NULL DEFAULT 0,"
+	" error TEXT NOT NULL DEFAULT '',"
+	" started_at INTEGER NOT NULL DEFAULT 0,"
+	" finished_at INTEGER NOT NULL DEFAULT 0,"
+	" restart_count INTEGER NOT NULL DEFAULT 0,"
+	" stop_requested INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX containers_image ON containers(image_id);",
+	/* 4: networks, endpoints, published ports and volumes (issue 5;
+	 * engine/core/network.c, ipam.c, portfwd.c, volume.c).
+	 * networks: one row per network, the predefined bridge/host/none
+	 * included; subnet/gateway/bridge only for driver 'bridge'.
+	 * endpoints: a container's membership of a network, from create on;
+	 * ip (and veth) only while it runs, unique per network so concurrent
+	 * starts cannot share an address.  port_bindings: the host ports a
+	 * running container holds (what `port` and ps's PORTS show).
+	 * volumes: named and anonymous; mounts: each container's volumes,
+	 * bind mounts and tmpfs, resolved at create (anonymous volumes
+	 * named); a volume some container mounts is in use and stays. */
+	"CREATE TABLE networks ("
+	" id TEXT PRIMARY KEY CHECK (length(id) = 64),"
+	" name TEXT NOT NULL UNIQUE,"
+	" driver TEXT NOT NULL,"               /* bridge | host | null */
+	" created INTEGER NOT NULL,"           /* ns */
+	" internal INTEGER NOT NULL DEFAULT 0,"
+	" attachable INTEGER NOT NULL DEFAULT 0,"
+	" predefined INTEGER NOT NULL DEFAULT 0,"
+	" subnet TEXT,"                        /* "172.18.0.0/24" */
+	" gateway TEXT,"
+	" ipam_config TEXT NOT NULL DEFAULT '[]'," /* IPAM.Config as the user gave it */
+	" bridge TEXT,"                        /* the device */
+	" labels TEXT NOT NULL DEFAULT '{}',"
+	" options TEXT NOT NULL DEFAULT '{}');"
+	"CREATE TABLE endpoints ("
+	" network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" endpoint_id TEXT NOT NULL,"
+	" idx INTEGER NOT NULL,"               /* order of connection: eth0, eth1... */
+	" aliases TEXT NOT NULL DEFAULT '[]',"
+	" want_ip TEXT,"                       /* --ip */
+	" ip TEXT,"                            /* while running */
+	" mac TEXT,"
+	" veth TEXT,"                          /* host side, while running */
+	" PRIMARY KEY (network_id, container_id));"
+	"CREATE UNIQUE INDEX endpoints_ip ON endpoints(network_id, ip);"
+	"CREATE INDEX endpoints_container ON endpoints(container_id);"
+	"CREATE TABLE port_bindings ("
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" proto TEXT NOT NULL,"
+	" container_port INTEGER NOT NULL,"
+	" host_ip TEXT NOT NULL,"
+	" host_port INTEGER NOT NULL,"
+	" PRIMARY KEY (container_id, proto, container_port, host_ip, host_port));"
+	"CREATE TABLE volumes ("
+	" name TEXT PRIMARY KEY,"
+	" driver TEXT NOT NULL DEFAULT 'local',"
+	" created INTEGER NOT NULL,"           /* seconds */
+	" labels TEXT NOT NULL DEFAULT '{}',"
+	" options TEXT,"                       /* -o, as an object; NULL when none */
+	" anonymous INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE mounts ("
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" destination TEXT NOT NULL,"
+	" type TEXT NOT NULL CHECK (type IN ('bind','volume','tmpfs')),"
+	" source TEXT NOT NULL DEFAULT '',"    /* host path (bind), volume name (volume) */
+	" rw INTEGER NOT NULL DEFAULT 1,"
+	" mode TEXT NOT NULL DEFAULT '',"      /* -v's mode field, as docker shows it */
+	" propagation TEXT NOT NULL DEFAULT '',"
+	" options TEXT NOT NULL DEFAULT '',"   /* tmpfs: mount data ("size=65536k,mode=1777") */
+	" nocopy INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (container_id, destination));"
+	"CREATE INDEX mounts_source ON mounts(type, source);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
