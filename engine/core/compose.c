@@ -146,9 +146,18 @@ static char *memfd_text(int fd)
 	char *s = xmalloc(len + 1);
 	ssize_t r = pread(fd, s, len, 0);
 	s[r > 0 ? r : 0] = '\0';
+	/* Drop the usage hints docker prints after an error ("See '...'",
+	 * "Run '...'"): compose names the service instead. */
+	for (char *hint; (hint = strstr(s, "\nSee '")) || (hint = strstr(s, "\nRun '"));)
+		*hint = '\0';
 	size_t l = strlen(s);
 	while (l && (s[l - 1] == '\n' || s[l - 1] == ' '))
 		s[--l] = '\0';
+	if (str_has_prefix(s, "berth: ")) {
+		char *t = xstrdup(s + 7);
+		free(s);
+		s = t;
+	}
 	if (str_has_prefix(s, "Error: ") || str_has_prefix(s, "Error response from daemon: ")) {
 		char *t = xstrdup(strchr(s, ':') + 2);
 		free(s);
@@ -439,8 +448,12 @@ static int ensure_image(struct berth *b, struct compose_project *p, const char *
 		st = run_berth(b, &a, -2, &msg);
 		av_free(&a);
 		if (st != 0)
-			return berr_make_status(err, 1, 0, "service \"%s\": pull access denied for %s, repository does not exist or may require 'docker login': %s",
-						svc, img, msg && *msg ? msg : "pull failed");
+		{
+			if (msg && strstr(msg, "unknown command"))
+				return berr_make_status(err, 1, 0, "service \"%s\": image %s not found, and this berth cannot pull (no pull command)",
+							svc, img);
+			return berr_make_status(err, 1, 0, "service \"%s\": image %s: %s", svc, img, msg && *msg ? msg : "pull failed");
+		}
 	}
 	if (image_resolve_id(b, img, image_id, err) < 0)
 		return berr_wrap(err, "service \"%s\"", svc);
@@ -985,6 +998,8 @@ int compose_up(struct berth *b, struct compose_project *p, const struct compose_
 		/* Attached: follow every selected service's logs until they end. */
 		struct compose_run_opts lo = {0};
 		lo.follow = true;
+		lo.attached = true;
+		lo.abort_on_exit = o->abort_on_exit;
 		lo.services = o->services;
 		lo.nservices = o->nservices;
 		owned_free(&own);
@@ -1550,6 +1565,16 @@ next:
 
 /* ---- logs ---- */
 
+static volatile sig_atomic_t got_signal;
+static void on_signal(int sig)
+{
+	(void)sig;
+	got_signal = 1;
+}
+
+static int stop_levels(struct berth *b, struct compose_project *p, struct container **cs, size_t n, long timeout,
+		       berr_t *err);
+
 struct stream {
 	int fd;
 	pid_t pid;
@@ -1627,7 +1652,21 @@ int compose_logs(struct berth *b, struct compose_project *p, const struct compos
 		ss[i].prefix = o->no_prefix ? xstrdup("") : xasprintf("%-*s | ", (int)width, cs[i]->name);
 	}
 	size_t open_n = n;
-	while (open_n) {
+	bool stop_all = false;
+	struct sigaction sa = {0}, old_int, old_term;
+	if (o->attached) {
+		/* Attached `up`: Ctrl+C stops the project, as docker compose. */
+		got_signal = 0;
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+	}
+	while (open_n && !stop_all) {
+		if (got_signal) {
+			fprintf(stderr, "Gracefully stopping... (press Ctrl+C again to force)\n");
+			stop_all = true;
+			break;
+		}
 		for (size_t i = 0; i < n; i++) {
 			pfds[i].fd = ss[i].fd;
 			pfds[i].events = POLLIN;
@@ -1647,19 +1686,46 @@ int compose_logs(struct berth *b, struct compose_project *p, const struct compos
 				ss[i].fd = -1;
 				reap(ss[i].pid);
 				open_n--;
+				if (o->abort_on_exit) {
+					fprintf(stderr, "Aborting on container exit...\n");
+					stop_all = true;
+				}
 				continue;
 			}
 			ss[i].len += r;
 			emit_lines(&ss[i], false, colour, (int)i);
 		}
 	}
-	for (size_t i = 0; i < n; i++)
+	int r = 0;
+	if (o->attached) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ss[i].fd >= 0) {
+			kill(ss[i].pid, SIGTERM);
+			close(ss[i].fd);
+			reap(ss[i].pid);
+		}
 		free(ss[i].prefix);
+	}
+	if (stop_all) {
+		struct container **run = xcalloc(n + 1, sizeof(*run));
+		size_t nr = 0;
+		/* reverse dependency order: pick() gave dependencies first */
+		for (size_t i = n; i-- > 0;) {
+			container_reload(b, cs[i], err);
+			if (running(cs[i]))
+				run[nr++] = cs[i];
+		}
+		r = stop_levels(b, p, run, nr, -1, err);
+		free(run);
+	}
 	free(ss);
 	free(pfds);
 	free(cs);
 	owned_free(&own);
-	return 0;
+	return r;
 }
 
 /* ---- exec, run ---- */

@@ -20,6 +20,7 @@ struct compose_run_opts {
 	const char *format;
 	/* logs */
 	bool follow, timestamps, no_prefix;
+	bool attached;      /* logs of an attached `up`: Ctrl+C stops the project */
 	const char *tail;
 	/* stop, restart, kill */
 	long timeout;

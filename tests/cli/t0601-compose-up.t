@@ -5,12 +5,30 @@
 
 if [ "$(id -u)" != 0 ]; then
 	test_skip 'compose up' 'needs root for namespaces, networks and ports'
-	test_done
+	test_expect_success 'attached up --abort-on-container-exit prints logs and stops all' '
+	printf "services:\n  once:\n    image: busybox\n    command: echo done-once\n  long:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n" >ab.yaml &&
+	berth compose -f ab.yaml -p ab up --abort-on-container-exit >out 2>err &&
+	test_grep "ab-once-1 *| done-once" out &&
+	test_grep "Aborting on container exit" err &&
+	berth ps --format "{{.Names}}" >out && ! grep -q ab-long out &&
+	berth compose -f ab.yaml -p ab down -t 0 2>/dev/null
+'
+
+test_done
 fi
 berth load -i "$BERTH_BUILD/images/busybox.tar" >/dev/null 2>&1
 if ! berth network create t0601probe >/dev/null 2>&1; then
 	test_skip 'compose up' 'cannot create a bridge network here'
-	test_done
+	test_expect_success 'attached up --abort-on-container-exit prints logs and stops all' '
+	printf "services:\n  once:\n    image: busybox\n    command: echo done-once\n  long:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n" >ab.yaml &&
+	berth compose -f ab.yaml -p ab up --abort-on-container-exit >out 2>err &&
+	test_grep "ab-once-1 *| done-once" out &&
+	test_grep "Aborting on container exit" err &&
+	berth ps --format "{{.Names}}" >out && ! grep -q ab-long out &&
+	berth compose -f ab.yaml -p ab down -t 0 2>/dev/null
+'
+
+test_done
 fi
 berth network rm t0601probe >/dev/null 2>&1
 
@@ -200,6 +218,15 @@ test_expect_success 'replicas are numbered' '
 	printf "rep-w-1\nrep-w-2\n" >want && test_cmp want out &&
 	berth compose ls >out && test_grep "^rep .*running(2)" out &&
 	berth compose -f rep.yaml -p rep down -t 0 2>/dev/null
+'
+
+test_expect_success 'attached up --abort-on-container-exit prints logs and stops all' '
+	printf "services:\n  once:\n    image: busybox\n    command: echo done-once\n  long:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n" >ab.yaml &&
+	berth compose -f ab.yaml -p ab up --abort-on-container-exit >out 2>err &&
+	test_grep "ab-once-1 *| done-once" out &&
+	test_grep "Aborting on container exit" err &&
+	berth ps --format "{{.Names}}" >out && ! grep -q ab-long out &&
+	berth compose -f ab.yaml -p ab down -t 0 2>/dev/null
 '
 
 test_done
