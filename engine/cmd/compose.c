@@ -55,8 +55,10 @@ static int cmd_compose_config(struct berth *b, int argc, char **argv, berr_t *er
 		.usage = "[OPTIONS] [SERVICE...]", .summary = "Parse, resolve and render compose file in canonical format",
 		.opts = opts, .min_args = 0, .max_args = -1,
 	};
-	struct cli_args a;
+	struct cli_args a = {0};
+	cleanup_free char **owned_argv = NULL;
 	int r = cli_parse(&spec, argc, argv, &a, err);
+	owned_argv = a.argv;
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	struct compose_project *p = NULL;
@@ -181,8 +183,10 @@ static int cmd_compose_up(struct berth *b, int argc, char **argv, berr_t *err)
 	static const struct cli_spec spec = {
 		.usage = "[OPTIONS] [SERVICE...]", .summary = UP_HELP, .opts = opts, .min_args = 0, .max_args = -1,
 	};
-	struct cli_args a;
+	struct cli_args a = {0};
+	cleanup_free char **owned_argv = NULL;
 	int r = cli_parse(&spec, argc, argv, &a, err);
+	owned_argv = a.argv;
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	ro.services = a.argv;
@@ -205,9 +209,11 @@ static int cmd_compose_down(struct berth *b, int argc, char **argv, berr_t *err)
 		.usage = "[OPTIONS] [SERVICES]", .summary = "Stop and remove containers, networks", .opts = opts,
 		.min_args = 0, .max_args = -1,
 	};
-	struct cli_args a;
+	struct cli_args a = {0};
+	cleanup_free char **owned_argv = NULL;
 	ro.timeout = -1;
 	int r = cli_parse(&spec, argc, argv, &a, err);
+	owned_argv = a.argv;
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	ro.rmi = rmi;
@@ -228,8 +234,10 @@ static int cmd_compose_ps(struct berth *b, int argc, char **argv, berr_t *err)
 	static const struct cli_spec spec = {
 		.usage = "[OPTIONS] [SERVICE...]", .summary = "List containers", .opts = opts, .min_args = 0, .max_args = -1,
 	};
-	struct cli_args a;
+	struct cli_args a = {0};
+	cleanup_free char **owned_argv = NULL;
 	int r = cli_parse(&spec, argc, argv, &a, err);
+	owned_argv = a.argv;
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	ro.services = a.argv;
@@ -250,8 +258,10 @@ static int cmd_compose_logs(struct berth *b, int argc, char **argv, berr_t *err)
 	static const struct cli_spec spec = {
 		.usage = "[OPTIONS] [SERVICE...]", .summary = "View output from containers", .opts = opts, .min_args = 0, .max_args = -1,
 	};
-	struct cli_args a;
+	struct cli_args a = {0};
+	cleanup_free char **owned_argv = NULL;
 	int r = cli_parse(&spec, argc, argv, &a, err);
+	owned_argv = a.argv;
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	ro.services = a.argv;
@@ -267,8 +277,10 @@ static int simple(struct berth *b, int argc, char **argv, berr_t *err, const cha
 	struct cli_spec spec = {
 		.usage = "[OPTIONS] [SERVICE...]", .summary = summary, .opts = opts, .min_args = 0, .max_args = -1,
 	};
-	struct cli_args a;
+	struct cli_args a = {0};
+	cleanup_free char **owned_argv = NULL;
 	int r = cli_parse(&spec, argc, argv, &a, err);
+	owned_argv = a.argv;
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	ro->services = a.argv;
@@ -389,8 +401,10 @@ static int cmd_compose_port(struct berth *b, int argc, char **argv, berr_t *err)
 		.usage = "[OPTIONS] SERVICE PRIVATE_PORT", .summary = "Print the public port for a port binding",
 		.opts = opts, .min_args = 2, .max_args = 2,
 	};
-	struct cli_args a;
+	struct cli_args a = {0};
+	cleanup_free char **owned_argv = NULL;
 	int r = cli_parse(&spec, argc, argv, &a, err);
+	owned_argv = a.argv;
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	ro.services = a.argv;
@@ -421,8 +435,10 @@ static int cmd_compose_exec(struct berth *b, int argc, char **argv, berr_t *err)
 		.usage = "[OPTIONS] SERVICE COMMAND [ARGS...]", .summary = "Execute a command in a running container",
 		.opts = opts, .min_args = 2, .max_args = -1, .stop_at_first_arg = true,
 	};
-	struct cli_args a;
+	struct cli_args a = {0};
+	cleanup_free char **owned_argv = NULL;
 	int r = cli_parse(&spec, argc, argv, &a, err);
+	owned_argv = a.argv;
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	ro.services = a.argv;
@@ -462,8 +478,10 @@ static int cmd_compose_run(struct berth *b, int argc, char **argv, berr_t *err)
 		.usage = "[OPTIONS] SERVICE [COMMAND] [ARGS...]", .summary = "Run a one-off command on a service",
 		.opts = opts, .min_args = 1, .max_args = -1, .stop_at_first_arg = true,
 	};
-	struct cli_args a;
+	struct cli_args a = {0};
+	cleanup_free char **owned_argv = NULL;
 	int r = cli_parse(&spec, argc, argv, &a, err);
+	owned_argv = a.argv;
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	ro.services = a.argv;
@@ -490,8 +508,10 @@ static int cmd_compose_ls(struct berth *b, int argc, char **argv, berr_t *err)
 	static const struct cli_spec spec = {
 		.usage = "[OPTIONS]", .summary = "List running compose projects", .opts = opts, .min_args = 0, .max_args = 0,
 	};
-	struct cli_args a;
+	struct cli_args a = {0};
+	cleanup_free char **owned_argv = NULL;
 	int r = cli_parse(&spec, argc, argv, &a, err);
+	owned_argv = a.argv;
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	ro.format = format;
