@@ -159,7 +159,11 @@ static int cmd_compose_config(struct berth *b, int argc, char **argv, berr_t *er
 static int with_project(struct berth *b, const struct compose_run_opts *ro, int (*fn)(struct berth *, struct compose_project *, const struct compose_run_opts *, berr_t *), berr_t *err)
 {
 	struct compose_project *p = NULL;
-	if (load(&p, err) < 0)
+	struct compose_options o;
+	global_opts(&o);
+	o.explicit_services = ro->services;
+	o.nexplicit = ro->nservices;
+	if (compose_load(&o, &p, err) < 0)
 		return -1;
 	int r = fn(b, p, ro, err);
 	compose_project_free(p);

@@ -44,6 +44,8 @@ struct compose_options {
 	char **env_files;      /* --env-file; NULL-terminated or NULL */
 	char **profiles;       /* --profile; NULL-terminated or NULL */
 	bool no_interpolate;
+	char **explicit_services; /* named on the command line: active whatever their profiles */
+	int nexplicit;
 };
 
 /* Which file a node of the merged tree came from (for messages). */
@@ -61,6 +63,8 @@ struct compose_project {
 	struct compose_env env;
 	char **profiles;
 	size_t nprofiles;
+	char **explicit_services;  /* borrowed from compose_options */
+	int nexplicit;
 	struct ynode *raw;      /* merged, interpolated, positioned */
 	struct ynode *model;    /* normalised (compose_model.c) */
 	struct compose_nodefile where;

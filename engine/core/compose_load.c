@@ -968,6 +968,8 @@ int compose_load(const struct compose_options *o, struct compose_project **out, 
 		}
 	}
 
+	p->explicit_services = o->explicit_services;
+	p->nexplicit = o->nexplicit;
 	/* Profiles: --profile, else COMPOSE_PROFILES. */
 	if (o->profiles && o->profiles[0]) {
 		for (size_t i = 0; o->profiles[i]; i++)

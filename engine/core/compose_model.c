@@ -658,9 +658,12 @@ static int service_node(const struct compose_project *p, const char *name, const
 bool compose_service_active(const struct compose_project *p, const char *name, const struct ynode *svc)
 {
 	const struct ynode *prof = ynode_get(svc, "profiles");
-	(void)name;
 	if (!prof || prof->kind != YNODE_SEQ || prof->n == 0)
 		return true;
+	/* A service named on the command line runs whatever its profiles. */
+	for (int i = 0; i < p->nexplicit; i++)
+		if (strcmp(p->explicit_services[i], name) == 0)
+			return true;
 	for (size_t i = 0; i < prof->n; i++)
 		for (size_t j = 0; j < p->nprofiles; j++)
 			if (strcmp(p->profiles[j], "*") == 0 || strcmp(p->profiles[j], prof->items[i]->value) == 0)

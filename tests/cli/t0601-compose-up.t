@@ -14,13 +14,41 @@ if [ "$(id -u)" != 0 ]; then
 	berth compose -f ab.yaml -p ab down -t 0 2>/dev/null
 '
 
+test_expect_success 'secrets are mounted read-only, a profiled service runs when named' '
+	echo s3cret >pw.txt &&
+	printf "services:\n  app:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n    secrets: [pw]\n  tool:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n    profiles: [tools]\nsecrets:\n  pw:\n    file: ./pw.txt\n" >sec.yaml &&
+	berth compose -f sec.yaml -p sec up -d 2>/dev/null &&
+	berth compose -f sec.yaml -p sec exec -T app cat /run/secrets/pw >out &&
+	test "$(cat out)" = s3cret &&
+	! berth compose -f sec.yaml -p sec exec -T app sh -c "echo x >/run/secrets/pw" 2>/dev/null &&
+	berth ps --format "{{.Names}}" >out && ! grep -q sec-tool out &&
+	berth compose -f sec.yaml -p sec up -d tool 2>/dev/null &&
+	berth ps --format "{{.Names}}" >out && test_grep sec-tool-1 out &&
+	berth compose -f sec.yaml -p sec --profile tools down -t 0 2>/dev/null &&
+	berth ps -aq >out && test ! -s out
+'
+
 test_done
 fi
 IMG="$BERTH_BUILD/images/busybox.tar"
 [ -f "$IMG" ] || IMG="$TOP/build/images/busybox.tar"
 if ! berth load -i "$IMG" >/dev/null 2>&1; then
 	test_skip 'compose up' 'no busybox image to load'
-	test_done
+	test_expect_success 'secrets are mounted read-only, a profiled service runs when named' '
+	echo s3cret >pw.txt &&
+	printf "services:\n  app:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n    secrets: [pw]\n  tool:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n    profiles: [tools]\nsecrets:\n  pw:\n    file: ./pw.txt\n" >sec.yaml &&
+	berth compose -f sec.yaml -p sec up -d 2>/dev/null &&
+	berth compose -f sec.yaml -p sec exec -T app cat /run/secrets/pw >out &&
+	test "$(cat out)" = s3cret &&
+	! berth compose -f sec.yaml -p sec exec -T app sh -c "echo x >/run/secrets/pw" 2>/dev/null &&
+	berth ps --format "{{.Names}}" >out && ! grep -q sec-tool out &&
+	berth compose -f sec.yaml -p sec up -d tool 2>/dev/null &&
+	berth ps --format "{{.Names}}" >out && test_grep sec-tool-1 out &&
+	berth compose -f sec.yaml -p sec --profile tools down -t 0 2>/dev/null &&
+	berth ps -aq >out && test ! -s out
+'
+
+test_done
 fi
 if ! berth network create t0601probe >/dev/null 2>&1; then
 	test_skip 'compose up' 'cannot create a bridge network here'
@@ -31,6 +59,20 @@ if ! berth network create t0601probe >/dev/null 2>&1; then
 	test_grep "Aborting on container exit" err &&
 	berth ps --format "{{.Names}}" >out && ! grep -q ab-long out &&
 	berth compose -f ab.yaml -p ab down -t 0 2>/dev/null
+'
+
+test_expect_success 'secrets are mounted read-only, a profiled service runs when named' '
+	echo s3cret >pw.txt &&
+	printf "services:\n  app:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n    secrets: [pw]\n  tool:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n    profiles: [tools]\nsecrets:\n  pw:\n    file: ./pw.txt\n" >sec.yaml &&
+	berth compose -f sec.yaml -p sec up -d 2>/dev/null &&
+	berth compose -f sec.yaml -p sec exec -T app cat /run/secrets/pw >out &&
+	test "$(cat out)" = s3cret &&
+	! berth compose -f sec.yaml -p sec exec -T app sh -c "echo x >/run/secrets/pw" 2>/dev/null &&
+	berth ps --format "{{.Names}}" >out && ! grep -q sec-tool out &&
+	berth compose -f sec.yaml -p sec up -d tool 2>/dev/null &&
+	berth ps --format "{{.Names}}" >out && test_grep sec-tool-1 out &&
+	berth compose -f sec.yaml -p sec --profile tools down -t 0 2>/dev/null &&
+	berth ps -aq >out && test ! -s out
 '
 
 test_done
@@ -232,6 +274,20 @@ test_expect_success 'attached up --abort-on-container-exit prints logs and stops
 	test_grep "Aborting on container exit" err &&
 	berth ps --format "{{.Names}}" >out && ! grep -q ab-long out &&
 	berth compose -f ab.yaml -p ab down -t 0 2>/dev/null
+'
+
+test_expect_success 'secrets are mounted read-only, a profiled service runs when named' '
+	echo s3cret >pw.txt &&
+	printf "services:\n  app:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n    secrets: [pw]\n  tool:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n    profiles: [tools]\nsecrets:\n  pw:\n    file: ./pw.txt\n" >sec.yaml &&
+	berth compose -f sec.yaml -p sec up -d 2>/dev/null &&
+	berth compose -f sec.yaml -p sec exec -T app cat /run/secrets/pw >out &&
+	test "$(cat out)" = s3cret &&
+	! berth compose -f sec.yaml -p sec exec -T app sh -c "echo x >/run/secrets/pw" 2>/dev/null &&
+	berth ps --format "{{.Names}}" >out && ! grep -q sec-tool out &&
+	berth compose -f sec.yaml -p sec up -d tool 2>/dev/null &&
+	berth ps --format "{{.Names}}" >out && test_grep sec-tool-1 out &&
+	berth compose -f sec.yaml -p sec --profile tools down -t 0 2>/dev/null &&
+	berth ps -aq >out && test ! -s out
 '
 
 test_done
