@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "mounts.h"
 #include "cleanup.h"
+#include "mountspec.h"
 #include "usergroup.h"
 #include "util.h"
 
@@ -79,7 +80,50 @@ static const char *fdpath(int slot, int fd)
  * all the way, and the last component as a file when !dir.  Every step is
  * resolved inside the root; creation happens below an fd, one plain name
  * at a time, O_NOFOLLOW|O_EXCL for files. */
+static int mountpoint_in_root_depth(int rootfd, const char *path, bool dir, int depth);
+
 static int mountpoint_in_root(int rootfd, const char *path, bool dir)
+{
+	return mountpoint_in_root_depth(rootfd, path, dir, 0);
+}
+
+/* The last component is a symlink that leads nowhere (yet): follow it the
+ * way the container would see it, inside the root, as docker's
+ * FollowSymlinkInScope does, and create what it points to. */
+static int follow_dangling(int rootfd, const char *path, bool dir, int depth)
+{
+	char target[4096];
+	cleanup_free char *parent = xstrdup(path);
+	char *slash = strrchr(parent, '/');
+	const char *leaf = slash ? slash + 1 : parent;
+	int pfd;
+	ssize_t n;
+
+	if (depth >= 40) {
+		errno = ELOOP;
+		return -1;
+	}
+	if (slash && slash != parent)
+		*slash = '\0';
+	else if (slash)
+		parent[1] = '\0', leaf = path + 1;
+	pfd = open_in_root(rootfd, slash && slash != parent ? parent : "/", O_PATH | O_DIRECTORY, 0);
+	if (pfd < 0)
+		return -1;
+	n = readlinkat(pfd, leaf, target, sizeof(target) - 1);
+	close(pfd);
+	if (n < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	target[n] = '\0';
+	cleanup_free char *joined = target[0] == '/' ? xstrdup(target)
+						     : xasprintf("%s/%s", slash && slash != parent ? parent : "", target);
+	cleanup_free char *clean = path_clean(joined);
+	return mountpoint_in_root_depth(rootfd, clean, dir, depth + 1);
+}
+
+static int mountpoint_in_root_depth(int rootfd, const char *path, bool dir, int depth)
 {
 	char buf[4096];
 	int fd = open_in_root(rootfd, path, O_PATH | (dir ? O_DIRECTORY : 0), 0);
@@ -91,7 +135,7 @@ static int mountpoint_in_root(int rootfd, const char *path, bool dir)
 	int pfd;
 	if (slash && slash != buf) {
 		*slash = '\0';
-		pfd = mountpoint_in_root(rootfd, buf, true);
+		pfd = mountpoint_in_root_depth(rootfd, buf, true, depth);
 	} else {
 		pfd = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
 	}
@@ -112,7 +156,10 @@ static int mountpoint_in_root(int rootfd, const char *path, bool dir)
 			close(f);
 	}
 	close(pfd);
-	return open_in_root(rootfd, path, O_PATH | (dir ? O_DIRECTORY : 0), 0);
+	fd = open_in_root(rootfd, path, O_PATH | (dir ? O_DIRECTORY : 0), 0);
+	if (fd < 0 && errno == ENOENT)
+		return follow_dangling(rootfd, path, dir, depth);
+	return fd;
 }
 
 /* ---- copy-up ------------------------------------------------------------- */

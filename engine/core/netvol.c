@@ -54,8 +54,10 @@ int netvol_configure(struct berth *b, const struct netvol_opts *o, const struct 
 	}
 	if (!predefined_mode(mode)) {
 		struct network *n = NULL;
-		if (network_find(b, mode, &n, err) < 0)
+		if (network_find(b, mode, &n, err) < 0) {
+			(*err)->status = BERTH_EXIT_ERROR; /* run/create's own failure: 125 */
 			goto out;
+		}
 		network_free(n);
 	}
 	if (o->aliases && o->aliases[0] && predefined_mode(mode)) {

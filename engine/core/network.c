@@ -540,6 +540,13 @@ void network_gc_orphans(void)
 		for (size_t i = 0; i < n; i++) {
 			if (strcmp(l[i].kind, "bridge") != 0 || !str_has_prefix(l[i].alias, ALIAS_PREFIX))
 				continue;
+			/* A bridge with a port has a running container: whatever
+			 * this mount namespace can see of its root, it is in use. */
+			bool ports = false;
+			for (size_t j = 0; j < n && !ports; j++)
+				ports = l[j].master == l[i].index;
+			if (ports)
+				continue;
 			const char *root = l[i].alias + strlen(ALIAS_PREFIX);
 			const char *end = strstr(root, " net=");
 			if (!end)
@@ -784,6 +791,14 @@ int network_prune(struct berth *b, char ***removed, berr_t *err)
 
 	if (network_list(b, &v, &n, err) < 0 || berth_db(b, &db, err) < 0)
 		return -1;
+	{
+		/* Bridges left behind by state roots that are gone (a deleted
+		 * test root, say) are unused networks too. */
+		cleanup_berr berr_t e = NULL;
+		cleanup_close int lock = network_host_lock(&e);
+		if (lock >= 0)
+			network_gc_orphans();
+	}
 	out = xcalloc(n + 1, sizeof(*out));
 	for (size_t i = 0; i < n; i++) {
 		cleanup_berr berr_t e = NULL;

@@ -79,7 +79,8 @@ int network_create(struct berth *b, const struct network_create_opts *o, char **
 int network_remove(struct berth *b, const char *ref, berr_t *err);
 
 /* Remove every user-defined network no container uses; names removed
- * returned (caller frees with the strv cleanup). */
+ * returned (caller frees with the strv cleanup).  Bridges (and their
+ * rules) of state roots that no longer exist go too. */
 int network_prune(struct berth *b, char ***removed, berr_t *err);
 
 /* Is any container (running or not) attached to it? */
@@ -93,7 +94,8 @@ json_t *network_inspect_json(struct berth *b, const struct network *n);
  * took it meanwhile).  Cheap when the device is there: one netlink lookup. */
 int network_ensure_device(struct berth *b, struct network *n, berr_t *err);
 
-/* Remove bridges whose state root no longer exists, and their rules. */
+/* Remove bridges whose state root no longer exists, and their rules
+ * (never one with a port: a running container uses it).  Host lock held. */
 void network_gc_orphans(void);
 
 /* The host-wide lock for networking changes: returns a fd to close. */
