@@ -102,6 +102,7 @@ static const struct command commands[] = {
 	{"info", cmd_info, NULL, "Display system-wide information", "common", false},
 	{"container", NULL, container_cmds, "Manage containers", "management", false},
 	{"image", NULL, image_cmds, "Manage images", "management", false},
+	{"compose", cmd_compose, NULL, "Define and run multi-container applications", "management", false},
 	{"network", NULL, network_cmds, "Manage networks", "management", false},
 	{"pull", cmd_pull, NULL, "Download an image from a registry", "common", false},
 	{"push", cmd_push, NULL, "Upload an image to a registry", "common", false},

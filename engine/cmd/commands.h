@@ -96,5 +96,7 @@ int cmd_volume_prune(struct berth *b, int argc, char **argv, berr_t *err);
 
 /* port.c */
 int cmd_port(struct berth *b, int argc, char **argv, berr_t *err);
+/* compose.c */
+int cmd_compose(struct berth *b, int argc, char **argv, berr_t *err);
 
 #endif
