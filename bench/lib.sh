@@ -1,0 +1,164 @@
+# bench/lib.sh: what a metric script (bench/metrics/*.sh) has to hand.
+#
+# bench/run.sh sets the environment (below) and runs each metric script in a
+# shell of its own, so one metric that breaks cannot take the others with it.
+# A metric measures with `hf` (hyperfine) or `peak_rss` (/usr/bin/time -v) and
+# states each table row with `row`; bench/report.pl turns the rows and the
+# hyperfine JSON files into the table and build/bench/<timestamp>.json.
+#
+#   BENCH_TOP     the repository            BERTH, BERTH_LAB  the binaries
+#   BENCH_FIX     build/bench/fixtures      BENCH_RUN  this run's scratch dir
+#   BENCH_QUICK   1 for `make bench QUICK=1`
+#   BERTH_ROOT    berth's state root for the bench (build/bench/root)
+#   DOCKER        "docker -H unix://…" for the bench's own dockerd, or empty
+#   BENCH_DOCKER_MISSING   why dockerd is not there (when DOCKER is empty)
+#   BENCH_REGISTRY         127.0.0.1:PORT of the bench's docker-registry, or empty
+#   BENCH_REGISTRY_MISSING why not
+#
+# Rows are tab-separated lines in $BENCH_RUN/rows.tsv; a value ("source") is
+#   hf:FILE:NAME   the median of command NAME in hyperfine's JSON FILE
+#   num:VALUE      a number measured some other way, in the row's unit
+#   nyl            the feature has not landed on main yet
+#   missing:WHY    the peer could not be started or is not installed
+#   failed:WHY     the command ran and failed (its last line of stderr)
+#   -              no such column for this row
+
+set -u
+
+: "${BENCH_RUN:?run bench/run.sh, not a metric script alone}"
+
+# row id=ID issue=N label=TEXT unit=ms better=lower berth=SRC peer=TEXT \
+#     peer_src=SRC target=SPEC
+# target SPEC is a comma-separated list: le:15 (berth's value at most 15
+# units), ge:1 (at least), ratio_le:0.1 (berth/peer at most 0.1), ratio_ge:1,
+# or "-" when its issue names no target for this row.
+row() {
+	local id="" issue="-" label="" unit=ms better=lower berth="nyl" peer="-" peer_src="-" target="-" kv
+	for kv; do
+		case $kv in
+		id=*) id=${kv#id=} ;;
+		issue=*) issue=${kv#issue=} ;;
+		label=*) label=${kv#label=} ;;
+		unit=*) unit=${kv#unit=} ;;
+		better=*) better=${kv#better=} ;;
+		berth=*) berth=${kv#berth=} ;;
+		peer=*) peer=${kv#peer=} ;;
+		peer_src=*) peer_src=${kv#peer_src=} ;;
+		target=*) target=${kv#target=} ;;
+		*) echo "row: unknown field '$kv'" >&2; return 1 ;;
+		esac
+	done
+	# Tabs and newlines would break the TSV; reasons are one line anyway.
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$issue" "$label" "$unit" "$better" \
+		"$(oneline "$berth")" "$peer" "$(oneline "$peer_src")" "$target" >>"$BENCH_RUN/rows.tsv"
+}
+
+oneline() { printf '%s' "$1" | tr '\t\n' '  ' | cut -c1-200; }
+
+say() { printf '  %s\n' "$*" >&2; }
+
+# Does the berth on main have this command yet?  `berth CMD --help` answers
+# for a registered command and says "unknown command" otherwise.  A
+# management subcommand is given as two words: has_berth image inspect.
+has_berth() {
+	"$BERTH" "$@" --help >/dev/null 2>&1
+}
+
+# The number of timed runs: at least 10 (hyperfine's medians need them);
+# a slow metric (seconds a run) does 3 in the quick run, which is a smoke
+# check of the harness rather than a measurement.
+runs_fast() { echo 10; }
+runs_slow() { if [ "$BENCH_QUICK" = 1 ]; then echo 3; else echo 10; fi; }
+warmup_fast() { echo 3; }
+warmup_slow() { echo 1; }
+
+# hf ID RUNS WARMUP [--noshell] -- NAME PREPARE COMMAND [NAME PREPARE COMMAND]...
+#
+# Times the commands in one hyperfine invocation (so berth and its peers are
+# measured side by side, minutes apart at most).  Each command is first run
+# once by itself (after its PREPARE): one that fails is left out of the
+# timing, and src reports it as failed with its last line of stderr, instead
+# of hyperfine stopping the whole metric.  PREPARE ("" for none) runs before
+# every timed run, untimed: removing what the last run made.
+hf() {
+	local id=$1 runs=$2 warm=$3 shell=() names=() preps=() cmds=() ok_args=() ok_preps=() any_prep=0 i
+	shift 3
+	if [ "${1:-}" = --noshell ]; then shell=(-N); shift; fi
+	[ "${1:-}" = -- ] && shift
+	: >"$BENCH_RUN/$id.status"
+	while [ $# -ge 3 ]; do
+		names+=("$1"); preps+=("$2"); cmds+=("$3"); shift 3
+	done
+	for i in "${!names[@]}"; do
+		local n=${names[$i]} p=${preps[$i]} c=${cmds[$i]} pf="$BENCH_RUN/$id.$i.prepare.sh"
+		printf '%s\n' "${p:-true}" >"$pf"
+		[ -n "$p" ] && any_prep=1
+		if ! sh "$pf" >"$BENCH_RUN/$id.$i.probe.log" 2>&1; then
+			printf '%s\tfailed: prepare: %s\n' "$n" "$(lastline "$BENCH_RUN/$id.$i.probe.log")" >>"$BENCH_RUN/$id.status"
+			continue
+		fi
+		if ! sh -c "$c" >"$BENCH_RUN/$id.$i.probe.log" 2>&1 </dev/null; then
+			printf '%s\tfailed: %s\n' "$n" "$(lastline "$BENCH_RUN/$id.$i.probe.log")" >>"$BENCH_RUN/$id.status"
+			continue
+		fi
+		printf '%s\tok\n' "$n" >>"$BENCH_RUN/$id.status"
+		ok_args+=(-n "$n" "$c")
+		ok_preps+=(--prepare "sh $pf")
+	done
+	[ ${#ok_args[@]} -gt 0 ] || return 0
+	[ $any_prep = 1 ] || ok_preps=()
+	say "hyperfine $id: ${names[*]}"
+	# Everything the commands print goes to a log, not to the table.
+	if ! hyperfine "${shell[@]}" --style basic --runs "$runs" --warmup "$warm" \
+		--export-json "$BENCH_RUN/$id.json" "${ok_preps[@]}" "${ok_args[@]}" \
+		>"$BENCH_RUN/$id.log" 2>&1 </dev/null; then
+		# A command that passed its probe but failed a timed run: the
+		# whole invocation is void (hyperfine stops at the first failure).
+		local why
+		why=$(grep -m1 -iE 'error|non-zero' "$BENCH_RUN/$id.log" || lastline "$BENCH_RUN/$id.log")
+		awk -F'\t' -v OFS='\t' -v why="failed: hyperfine: $(oneline "$why")" \
+			'$2 == "ok" { $2 = why } { print }' "$BENCH_RUN/$id.status" >"$BENCH_RUN/$id.status.new" &&
+			mv "$BENCH_RUN/$id.status.new" "$BENCH_RUN/$id.status"
+	fi
+}
+
+# src ID NAME: the value source for command NAME of hyperfine run ID.
+src() {
+	local st
+	st=$(awk -F'\t' -v n="$2" '$1 == n { print $2 }' "$BENCH_RUN/$1.status" 2>/dev/null)
+	case $st in
+	ok) echo "hf:$BENCH_RUN/$1.json:$2" ;;
+	'') echo "failed: not measured" ;;
+	*) echo "$st" ;;
+	esac
+}
+
+lastline() { grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1 | cut -c1-150; }
+
+# peak_rss CMD...: the command's peak resident set in KiB (GNU time -v), or
+# "failed: …".  Run three times; the median is printed.
+peak_rss() {
+	local i out vals=()
+	out="$BENCH_RUN/rss.$$.log"
+	for i in 1 2 3; do
+		if ! /usr/bin/time -v "$@" >/dev/null 2>"$out" </dev/null; then
+			echo "failed: $(grep -v -e '^\s' "$out" | tail -n 1 | cut -c1-150)"
+			return 0
+		fi
+		vals+=("$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$out")")
+	done
+	printf '%s\n' "${vals[@]}" | sort -n | sed -n 2p | sed 's/^/num:/'
+}
+
+# For rows in MiB from a KiB source.
+kib_to_mib() {
+	case $1 in
+	num:*) awk -v v="${1#num:}" 'BEGIN { printf "num:%.2f\n", v / 1024 }' ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# The peer for a row that needs dockerd: its name, or why it is missing.
+docker_src() { # docker_src ID NAME
+	if [ -z "$DOCKER" ]; then echo "missing: $BENCH_DOCKER_MISSING"; else src "$@"; fi
+}
