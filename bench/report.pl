@@ -99,7 +99,7 @@ sub fmt_limit {
 sub fmt_num {
 	my ($v) = @_;
 	my $a = abs $v;
-	return sprintf('%.3g', $v) if $a < 10;
+	return sprintf('%.2f', $v) if $a < 10;
 	return sprintf('%.1f', $v) if $a < 100;
 	return sprintf('%.0f', $v);
 }
@@ -173,7 +173,7 @@ sub cmd_table {
 			cell($m->{berth}, $m->{unit}, \@notes, "$label, berth"),
 			$p ? $p->{name} : '—',
 			$p ? cell($p, $m->{unit}, \@notes, "$label, $p->{name}") : '—',
-			defined $m->{ratio} ? fmt_num($m->{ratio}) . 'x' : '—',
+			defined $m->{ratio} ? sprintf('%.3g', $m->{ratio}) . 'x' : '—',
 			$m->{target} . (defined $m->{issue} && $m->{target} ne '—' ? " (#$m->{issue})" : ''),
 			$holds,
 		];
