@@ -41,11 +41,17 @@ char *course_default_dir(void)
 	if (n > 0) {
 		self[n] = '\0';
 		char *bindir = dirname(self);
-		static const char *const candidates[] = {"%s/../../lessons", "%s/../share/berth/lessons"};
-		for (size_t i = 0; i < 2; i++) {
+		/* An install keeps lessons in ../share/berth; a build tree (build/bin,
+		 * build/asan/bin) has them a few directories up. */
+		static const char *const candidates[] = {"%s/../share/berth/lessons", "%s/../../lessons",
+							 "%s/../../../lessons"};
+		for (size_t i = 0; i < sizeof(candidates) / sizeof(*candidates); i++) {
 			char *p = xasprintf(candidates[i], bindir);
+			char *yaml = xasprintf("%s/course.yaml", p);
 			struct stat st;
-			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			bool found = stat(yaml, &st) == 0 && S_ISREG(st.st_mode);
+			free(yaml);
+			if (found) {
 				char *real = realpath(p, NULL);
 				free(p);
 				return real ? real : xstrdup("lessons");

@@ -1,6 +1,7 @@
 /* grade.c: see grade.h. */
 #define _GNU_SOURCE
 #include "grade.h"
+#include "sandbox.h"
 #include "../engine/core/util.h"
 #include "../engine/core/cleanup.h"
 
@@ -51,36 +52,46 @@ static int copy_work(const char *from, const char *to, berr_t *err)
 	return 0;
 }
 
-/* Run one check; fills *status (exit status, or -1 on timeout). */
+/* The berth seed image, for checks that need an image in their fresh
+ * root: next to the binaries in a build tree, or in share/ when installed. */
+static char *seed_image(const char *berth_dir)
+{
+	static const char *const candidates[] = {"%s/../images/busybox.tar", "%s/../share/berth/images/busybox.tar"};
+	for (size_t i = 0; i < 2; i++) {
+		char *p = xasprintf(candidates[i], berth_dir);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+/* Run one check in the sandbox; fills *status (exit status, or -1 on
+ * timeout). */
 static int run_check(const struct check *c, const char *sandbox, const char *berth_dir, int timeout_ms,
 		     int *status, berr_t *err)
 {
-	cleanup_free char *work = xasprintf("%s/work", sandbox);
 	cleanup_free char *out_path = xasprintf("%s/stdout", sandbox);
 	cleanup_free char *err_path = xasprintf("%s/stderr", sandbox);
 	cleanup_free char *path = xasprintf("PATH=%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 					    berth_dir);
-	cleanup_free char *home = xasprintf("HOME=%s/home", sandbox);
-	cleanup_free char *root = xasprintf("BERTH_ROOT=%s/root", sandbox);
-	char *envp[] = {path, home, root, "LANG=C.UTF-8", "TERM=dumb", NULL};
+	cleanup_free char *seed = seed_image(berth_dir);
+	cleanup_free char *seed_env = seed ? xasprintf("BERTH_SEED=%s", seed) : xstrdup("BERTH_SEED=");
+	char *envp[] = {path, "HOME=" SANDBOX_ATTEMPT_DIR "/home", "BERTH_ROOT=" SANDBOX_ATTEMPT_DIR "/root",
+			seed_env, "LANG=C.UTF-8", "TERM=dumb", NULL};
+	cleanup_close int ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	cleanup_close int efd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct sandbox_spec spec = {.attempt_dir = sandbox, .command = c->run, .envp = envp,
+				    .stdout_fd = ofd, .stderr_fd = efd};
 	pid_t pid;
 
-	pid = fork();
+	if (ofd < 0 || efd < 0)
+		return berr_make(err, errno, "cannot create the check's output files in %s", sandbox);
+	pid = sandbox_spawn(&spec, err);
 	if (pid < 0)
-		return berr_make(err, errno, "cannot start a check");
-	if (pid == 0) {
-		setpgid(0, 0);
-		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int n = open("/dev/null", O_RDONLY);
-		if (o < 0 || e < 0 || n < 0 || dup2(n, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || chdir(work) < 0)
-			_exit(125);
-		execle("/bin/sh", "sh", "-c", c->run, (char *)NULL, envp);
-		_exit(127);
-	}
-	setpgid(pid, pid);
+		return -1;
 	/* Wait with a deadline: a pidfd becomes readable when the child exits. */
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	cleanup_close int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	long long deadline = monotonic_ns() + (long long)timeout_ms * 1000000LL;
 	int st = 0;
 	for (;;) {
@@ -89,10 +100,9 @@ static int run_check(const struct check *c, const char *sandbox, const char *ber
 			break;
 		long long left = (deadline - monotonic_ns()) / 1000000LL;
 		if (left <= 0) {
-			kill(-pid, SIGKILL);
+			/* Killing the sandbox's init ends every process in it. */
+			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
-			if (pfd >= 0)
-				close(pfd);
 			*status = -1;
 			return 0;
 		}
@@ -104,10 +114,6 @@ static int run_check(const struct check *c, const char *sandbox, const char *ber
 			nanosleep(&ts, NULL);
 		}
 	}
-	if (pfd >= 0)
-		close(pfd);
-	/* Whatever the check left running in its group goes with it. */
-	kill(-pid, SIGKILL);
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	return 0;
 }
@@ -121,7 +127,7 @@ static char *first_line(const char *s)
 int grade_attempt(const struct exercise *e, const char *workdir, const char *berth_dir, struct grade_result *out,
 		  berr_t *err)
 {
-	char tmpl[] = "/tmp/berth-grade.XXXXXX";
+	char tmpl[] = "/var/tmp/berth-grade.XXXXXX";
 	char *report = NULL;
 	size_t rlen = 0;
 	FILE *rep;

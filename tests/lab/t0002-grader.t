@@ -67,4 +67,49 @@ test_expect_success 'a missing answer file says what to do' '
 	test_grep "berth lab start engine-version" err
 '
 
+# A probe exercise whose checks assert, from inside, what the sandbox hides.
+make_probe() {
+	mkdir -p "$TMP/p/lessons" && cp -r "$TOP/lessons/." "$TMP/p/lessons/" &&
+	d="$TMP/p/lessons/exercises/probe" && mkdir -p "$d/starter" "$d/solution" "$d/wrong/x" &&
+	for f in starter solution wrong/x; do echo "true" >"$d/$f/answer.sh"; done &&
+	cat >"$d/exercise.yaml" <<-EOF
+	id: probe
+	title: probe
+	task: probe
+	timeout: 20
+	checks:
+	  - run: touch /etc/berth-escape-probe
+	    exit: 1
+	  - run: touch /usr/bin/berth-escape-probe
+	    exit: 1
+	  - run: 'test \$(ls -A /var/tmp /tmp | grep -v -e attempt -e "^/" -e "^\$" | wc -l) = 0'
+	  - run: hostname
+	    stdout: berth-lab
+	  - run: test \$(ls /proc | grep -c "^[0-9]") -lt 10
+	  - run: touch ok-here && ls ok-here
+	  - run: setsid sleep 317 >/dev/null 2>&1 & echo started
+	    stdout: started
+	  - run: 'test \$(tail -n +3 /proc/net/dev | grep -vc "lo:") = 0'
+	EOF
+}
+
+test_expect_success 'the sandbox: host read-only, nothing else visible, own PID and network namespaces' '
+	make_probe &&
+	mkdir -p probe && echo true >probe/answer.sh &&
+	berth-lab --course "$TMP/p/lessons" check probe >out 2>&1 || { cat out; exit 1; }
+	test_grep "^PASSED: 8/8" out &&
+	test ! -e /etc/berth-escape-probe && test ! -e /usr/bin/berth-escape-probe
+'
+
+test_expect_success 'nothing an attempt started outlives it' '
+	! pgrep -f "sleep 317"
+'
+
+test_expect_success 'attempt directories are removed afterwards' '
+	! ls /var/tmp | grep -q "^berth-grade\." || {
+		# Another grader may be running on this machine: only ours must be gone.
+		! grep -rl "ok-here" /var/tmp/berth-grade.* 2>/dev/null | grep -q .
+	}
+'
+
 test_done
