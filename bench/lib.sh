@@ -7,9 +7,10 @@
 # hyperfine JSON files into the table and build/bench/<timestamp>.json.
 #
 #   BENCH_TOP     the repository            BERTH, BERTH_LAB  the binaries
-#   BENCH_FIX     build/bench/fixtures      BENCH_RUN  this run's scratch dir
+#   BENCH_FIX     build/bench/fixtures      BENCH_RUN  this run's logs and JSON
+#   BENCH_SCRATCH where commands write (a tmpfs for the run, see run.sh)
 #   BENCH_QUICK   1 for `make bench QUICK=1`
-#   BERTH_ROOT    berth's state root for the bench (build/bench/root)
+#   BERTH_ROOT    berth's state root for the bench ($BENCH_SCRATCH/root)
 #   DOCKER        "docker -H unix://…" for the bench's own dockerd, or empty
 #   BENCH_DOCKER_MISSING   why dockerd is not there (when DOCKER is empty)
 #   BENCH_REGISTRY         127.0.0.1:PORT of the bench's docker-registry, or empty
@@ -64,22 +65,27 @@ has_berth() {
 	"$BERTH" "$@" --help >/dev/null 2>&1
 }
 
-# The number of timed runs: at least 10 (hyperfine's medians need them);
-# a slow metric (seconds a run) does 3 in the quick run, which is a smoke
-# check of the harness rather than a measurement.
-runs_fast() { echo 10; }
+# The number of timed runs: at least 10 (hyperfine's medians need them),
+# 20 for the fast ones; a slow metric (seconds a run) does 3 in the quick
+# run, which is a smoke check of the harness rather than a measurement.
+runs_fast() { echo 20; }
 runs_slow() { if [ "$BENCH_QUICK" = 1 ]; then echo 3; else echo 10; fi; }
 warmup_fast() { echo 3; }
 warmup_slow() { echo 1; }
 
 # hf ID RUNS WARMUP [--noshell] -- NAME PREPARE COMMAND [NAME PREPARE COMMAND]...
 #
-# Times the commands in one hyperfine invocation (so berth and its peers are
-# measured side by side, minutes apart at most).  Each command is first run
-# once by itself (after its PREPARE): one that fails is left out of the
-# timing, and src reports it as failed with its last line of stderr, instead
-# of hyperfine stopping the whole metric.  PREPARE ("" for none) runs before
-# every timed run, untimed: removing what the last run made.
+# Times the commands side by side with hyperfine.  The runs are interleaved
+# in rounds: each round is one hyperfine invocation of every command (berth
+# and its peers) with a few runs each, so a burst of load from a neighbour on
+# this shared machine falls on all of them rather than on whichever command
+# hyperfine happened to be timing; bench/report.pl merges the rounds into
+# one hyperfine-shaped JSON ($BENCH_RUN/ID.json) whose medians the table uses.
+# Each command is first run once by itself (after its PREPARE): one that
+# fails is left out of the timing, and src reports it as failed with its
+# last line of stderr, instead of hyperfine stopping the whole metric.
+# PREPARE ("" for none) runs before every timed run, untimed: removing what
+# the last run made.
 hf() {
 	local id=$1 runs=$2 warm=$3 shell=() names=() preps=() cmds=() ok_args=() ok_preps=() any_prep=0 i
 	shift 3
@@ -107,13 +113,28 @@ hf() {
 	done
 	[ ${#ok_args[@]} -gt 0 ] || return 0
 	[ $any_prep = 1 ] || ok_preps=()
-	say "hyperfine $id: ${names[*]}"
-	# Everything the commands print goes to a log, not to the table.
-	if ! hyperfine "${shell[@]}" --style basic --runs "$runs" --warmup "$warm" \
-		--export-json "$BENCH_RUN/$id.json" "${ok_preps[@]}" "${ok_args[@]}" \
-		>"$BENCH_RUN/$id.log" 2>&1 </dev/null; then
+	local rounds=$((runs < 5 ? runs : 5)) per r w rc=0 parts=()
+	per=$(((runs + rounds - 1) / rounds))
+	say "hyperfine $id: ${names[*]}, $rounds rounds of $per runs"
+	: >"$BENCH_RUN/$id.log"
+	for r in $(seq 1 $rounds); do
+		w=0
+		[ "$r" = 1 ] && w=$warm
+		# Everything the commands print goes to a log, not to the table.
+		if ! hyperfine "${shell[@]}" --style basic --runs "$per" --warmup "$w" \
+			--export-json "$BENCH_RUN/$id.round$r.json" "${ok_preps[@]}" "${ok_args[@]}" \
+			>>"$BENCH_RUN/$id.log" 2>&1 </dev/null; then
+			rc=1
+			break
+		fi
+		parts+=("$BENCH_RUN/$id.round$r.json")
+	done
+	if [ $rc = 0 ]; then
+		perl "$BENCH_TOP/bench/report.pl" merge "${parts[@]}" >"$BENCH_RUN/$id.json" 2>>"$BENCH_RUN/$id.log" || rc=1
+	fi
+	if [ $rc != 0 ]; then
 		# A command that passed its probe but failed a timed run: the
-		# whole invocation is void (hyperfine stops at the first failure).
+		# measurement is void (hyperfine stops at the first failure).
 		local why
 		why=$(grep -m1 -iE 'error|non-zero' "$BENCH_RUN/$id.log" || lastline "$BENCH_RUN/$id.log")
 		awk -F'\t' -v OFS='\t' -v why="failed: hyperfine: $(oneline "$why")" \

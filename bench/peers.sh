@@ -3,7 +3,8 @@
 # trap whatever happens (failure, Ctrl-C).  A peer that cannot start leaves
 # its reason in BENCH_*_MISSING, and its rows say "missing: <reason>".
 #
-# dockerd gets its own socket, data root, exec root and pid file, and no
+# dockerd gets its own socket, data root (in the run's scratch directory),
+# exec root and pid file, and no
 # default bridge and no iptables rules (--bridge=none --iptables=false), so
 # it touches nothing on the host: several dockerds can run on one machine.
 # The networks a metric creates come from a private pool checked against
@@ -29,7 +30,7 @@ docker_pool() {
 }
 
 start_dockerd() {
-	local d=$BENCH_DIR/docker pool i
+	local d=$BENCH_DIR/docker data=$BENCH_SCRATCH/docker-data pool i
 	if ! command -v dockerd >/dev/null 2>&1; then
 		BENCH_DOCKER_MISSING="dockerd is not installed (make bench-deps)"
 		return 0
@@ -38,7 +39,7 @@ start_dockerd() {
 		BENCH_DOCKER_MISSING="no docker client at $DOCKER_CLI"
 		return 0
 	fi
-	mkdir -p "$d/data" "$d/exec"
+	mkdir -p "$data" "$d/exec"
 	# containerd's socket lives under the exec root; a unix socket path has
 	# to fit in 108 bytes.
 	local exec_root=$d/exec
@@ -49,7 +50,7 @@ start_dockerd() {
 	DOCKERD_EXEC_ROOT=$exec_root
 	pool=$(docker_pool) || pool=""
 	rm -f "$d/docker.sock" "$d/docker.pid"
-	dockerd --data-root "$d/data" --exec-root "$exec_root" -H "unix://$d/docker.sock" \
+	dockerd --data-root "$data" --exec-root "$exec_root" -H "unix://$d/docker.sock" \
 		--pidfile "$d/docker.pid" --bridge=none --iptables=false --ip-masq=false \
 		${pool:+--default-address-pool "base=$pool,size=24"} \
 		--log-level warn >"$d/dockerd.log" 2>&1 </dev/null &
@@ -89,6 +90,7 @@ stop_dockerd() {
 	DOCKER=""
 	# A killed dockerd can leave its mounts (overlays, netns) behind.
 	unmount_under "$d"
+	unmount_under "$BENCH_SCRATCH/docker-data"
 	[ -n "${DOCKERD_EXEC_ROOT:-}" ] && unmount_under "$DOCKERD_EXEC_ROOT"
 	case ${DOCKERD_EXEC_ROOT:-} in /tmp/berth-bench-exec.*) rm -rf "$DOCKERD_EXEC_ROOT" ;; esac
 	return 0
@@ -105,7 +107,7 @@ free_port() {
 }
 
 start_registry() {
-	local r=$BENCH_DIR/registry port i
+	local r=$BENCH_SCRATCH/registry port i
 	if ! command -v docker-registry >/dev/null 2>&1; then
 		BENCH_REGISTRY_MISSING="docker-registry is not installed (make bench-deps)"
 		return 0

@@ -4,6 +4,7 @@
 #   report.pl json ROWS.tsv [KEY=VALUE...] >RUN.json   rows + hyperfine JSON -> one JSON
 #   report.pl table RUN.json                           that JSON as the table (Markdown)
 #   report.pl compare OLD.json NEW.json                what got faster or slower
+#   report.pl merge ROUND.json... >ID.json             hyperfine rounds -> one result
 #
 # Perl with core modules only (JSON::PP), because perl is already among
 # make deps' packages: the formatter is tested by make test
@@ -189,10 +190,11 @@ sub cmd_table {
 	}
 	my $mc = $doc->{machine} || {};
 	my $when = $doc->{timestamp} // '?';
-	printf "\n%s run of %s at commit %s on %s (%s cores), Linux %s.\n",
+	printf "\n%s run of %s at commit %s on %s (%s cores), Linux %s%s.\n",
 		$doc->{quick} ? 'Quick' : 'Full', $when, $doc->{commit} // '?', $mc->{cpu} // '?',
-		$mc->{cores} // '?', $mc->{kernel} // '?';
-	print "Medians of hyperfine runs (at least 10 a command; 3 for slow ones in a quick run); ratio = berth / peer.\n";
+		$mc->{cores} // '?', $mc->{kernel} // '?',
+		$doc->{storage} ? "; state and scratch on $doc->{storage}" : '';
+	print "Medians of hyperfine runs interleaved in rounds (10 or more a command; 3 for slow ones in a quick run); ratio = berth / peer.\n";
 }
 
 sub cmd_compare {
@@ -233,14 +235,60 @@ sub cmd_compare {
 	printf "\n%d better, %d worse, the rest within 5%% (noise on a shared machine).\n", $faster, $slower;
 }
 
+# Rounds of hyperfine (see hf in bench/lib.sh) merged into one result per
+# command, in hyperfine's own JSON shape, with the statistics recomputed
+# over all the runs.
+sub cmd_merge {
+	my (@files) = @_;
+	my (@order, %acc);
+	for my $f (@files) {
+		for my $r (@{ slurp_json($f)->{results} || [] }) {
+			my $n = $r->{command};
+			push @order, $n unless $acc{$n};
+			my $c = $acc{$n} //= { times => [], exit_codes => [], user => 0, system => 0 };
+			my $k = @{ $r->{times} || [] };
+			push @{ $c->{times} }, @{ $r->{times} || [] };
+			push @{ $c->{exit_codes} }, @{ $r->{exit_codes} || [] };
+			$c->{user} += ($r->{user} // 0) * $k;
+			$c->{system} += ($r->{system} // 0) * $k;
+		}
+	}
+	my @out;
+	for my $n (@order) {
+		my $c = $acc{$n};
+		my @t = @{ $c->{times} };
+		my $k = @t or next;
+		my @s = sort { $a <=> $b } @t;
+		my $mean = 0;
+		$mean += $_ / $k for @t;
+		my $var = 0;
+		$var += ($_ - $mean)**2 for @t;
+		push @out, {
+			command    => $n,
+			mean       => $mean,
+			stddev     => $k > 1 ? sqrt($var / ($k - 1)) : 0,
+			median     => $k % 2 ? $s[ $k / 2 ] : ($s[ $k / 2 - 1 ] + $s[ $k / 2 ]) / 2,
+			user       => $c->{user} / $k,
+			system     => $c->{system} / $k,
+			min        => $s[0],
+			max        => $s[-1],
+			times      => \@t,
+			exit_codes => $c->{exit_codes},
+		};
+	}
+	print $json->encode({ results => \@out, rounds => scalar @files });
+}
+
 my $cmd = shift @ARGV // '';
-if ($cmd eq 'json' && @ARGV >= 1) {
+if ($cmd eq 'merge' && @ARGV >= 1) {
+	cmd_merge(@ARGV);
+} elsif ($cmd eq 'json' && @ARGV >= 1) {
 	cmd_json(@ARGV);
 } elsif ($cmd eq 'table' && @ARGV == 1) {
 	cmd_table(@ARGV);
 } elsif ($cmd eq 'compare' && @ARGV == 2) {
 	cmd_compare(@ARGV);
 } else {
-	print STDERR "usage: report.pl json ROWS.tsv [KEY=VALUE...] | table RUN.json | compare OLD.json NEW.json\n";
+	print STDERR "usage: report.pl json ROWS.tsv [KEY=VALUE...] | table RUN.json | compare OLD.json NEW.json | merge ROUND.json...\n";
 	exit 2;
 }

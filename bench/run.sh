@@ -9,9 +9,18 @@
 # for what it gets).  METRIC... (names without NN- and .sh) runs only those.
 #
 # The peers are started here and stopped on exit, failure or Ctrl-C: a
-# dockerd of the bench's own (socket, data and exec root under
-# build/bench/docker) and a docker-registry on a free loopback port.
-# Fixtures are made once, deterministically, under build/bench/fixtures.
+# dockerd of the bench's own (socket and exec root under build/bench/docker,
+# data root in the scratch directory) and a docker-registry on a free
+# loopback port.  Fixtures are made once, deterministically, under
+# build/bench/fixtures.
+#
+# Everything the engines write (berth's roots, dockerd's data root, the
+# registry's storage, tar's output) goes to build/bench/scratch, a tmpfs
+# mounted for the run and unmounted after it: on a shared VM's disk, file
+# creation after deletions varied 3-10x from run to run and drowned the
+# engines' own work.  BENCH_DISK=1 keeps scratch on the disk instead, to
+# measure what a learner's disk adds.  Logs and hyperfine's JSON stay in
+# build/bench/run.
 set -uo pipefail
 
 BENCH_TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,10 +39,11 @@ done
 BENCH_DIR=$BENCH_TOP/build/bench
 BENCH_FIX=$BENCH_DIR/fixtures
 BENCH_RUN=$BENCH_DIR/run
+BENCH_SCRATCH=$BENCH_DIR/scratch
 BERTH=$BENCH_TOP/build/bin/berth
 BERTH_LAB=$BENCH_TOP/build/bin/berth-lab
-BERTH_ROOT=$BENCH_RUN/root
-export BENCH_TOP BENCH_DIR BENCH_FIX BENCH_RUN BENCH_QUICK BERTH BERTH_LAB BERTH_ROOT
+BERTH_ROOT=$BENCH_SCRATCH/root
+export BENCH_TOP BENCH_DIR BENCH_FIX BENCH_RUN BENCH_SCRATCH BENCH_QUICK BERTH BERTH_LAB BERTH_ROOT
 
 . "$BENCH_TOP/bench/lib.sh"
 . "$BENCH_TOP/bench/peers.sh"
@@ -60,15 +70,33 @@ cleanup() {
 	unmount_under "$BERTH_ROOT"
 	stop_registry
 	stop_dockerd
+	unmount_under "$BENCH_SCRATCH"
+	if mountpoint -q "$BENCH_SCRATCH"; then
+		umount "$BENCH_SCRATCH" || umount -l "$BENCH_SCRATCH"
+	fi
+	rm -rf "$BENCH_SCRATCH"
 }
 trap cleanup EXIT
 trap 'echo "bench: interrupted" >&2; exit 130' INT TERM HUP
 
-# A fresh scratch directory and berth root per run; fixtures and dockerd's
-# data root persist (they are caches).
-[ -d "$BENCH_RUN" ] && unmount_under "$BENCH_RUN"
+# A fresh run directory, scratch and berth root per run; the fixtures
+# persist (they are a cache).
 rm -rf "$BENCH_RUN"
-mkdir -p "$BENCH_RUN" "$BENCH_FIX" "$BERTH_ROOT"
+if [ -d "$BENCH_SCRATCH" ]; then
+	unmount_under "$BENCH_SCRATCH"
+	mountpoint -q "$BENCH_SCRATCH" && umount -l "$BENCH_SCRATCH"
+	rm -rf "$BENCH_SCRATCH"
+fi
+mkdir -p "$BENCH_RUN" "$BENCH_FIX" "$BENCH_SCRATCH"
+storage=disk
+if [ "${BENCH_DISK:-0}" != 1 ]; then
+	if mount -t tmpfs -o size=8g,mode=0755 bench-scratch "$BENCH_SCRATCH" 2>"$BENCH_RUN/tmpfs.err"; then
+		storage=tmpfs
+	else
+		echo "bench: cannot mount a tmpfs for scratch ($(cat "$BENCH_RUN/tmpfs.err")); using the disk" >&2
+	fi
+fi
+mkdir -p "$BERTH_ROOT"
 : >"$BENCH_RUN/rows.tsv"
 
 started=$(date +%s)
@@ -118,7 +146,7 @@ done
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 mem=$(awk '/^MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
 out=$BENCH_DIR/$stamp.json
-perl bench/report.pl json "$BENCH_RUN/rows.tsv" timestamp="$stamp" quick="$BENCH_QUICK" \
+perl bench/report.pl json "$BENCH_RUN/rows.tsv" timestamp="$stamp" quick="$BENCH_QUICK" storage="$storage" \
 	commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
 	seconds="$(($(date +%s) - started))" \
 	machine.cpu="$cpu" machine.cores="$(nproc)" machine.kernel="$(uname -r)" \

@@ -11,7 +11,7 @@ if has_berth run; then
 	cmds+=(berth "" "$BERTH run --rm --network none busybox true")
 fi
 [ -n "$DOCKER" ] && cmds+=(docker "" "$DOCKER run --rm --network none busybox true")
-command -v runc >/dev/null && cmds+=(runc "" "runc --root $BENCH_RUN/runc run --bundle $BENCH_FIX/bundle bench-run-rm")
+command -v runc >/dev/null && cmds+=(runc "" "runc --root $BENCH_SCRATCH/runc run --bundle $BENCH_FIX/bundle bench-run-rm")
 cmds+=(floor "" "unshare --fork --pid --mount --uts --ipc --net chroot $BENCH_FIX/rootfs /bin/true")
 
 hf run-rm "$(runs_fast)" "$(warmup_fast)" --noshell -- "${cmds[@]}"

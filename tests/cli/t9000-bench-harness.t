@@ -117,6 +117,31 @@ test_expect_success 'compare tells what got faster and what got slower' '
 	test_grep "| 8.00 ms *| 4.00 ms *| -50.0% *| faster |" cmp2
 '
 
+test_expect_success 'rounds of hyperfine merge into one result per command' '
+	cat >r1.json <<-\EOF &&
+	{"results": [
+	  {"command": "berth", "mean": 0.002, "median": 0.002, "user": 0.001, "system": 0.001,
+	   "min": 0.001, "max": 0.003, "times": [0.001, 0.003], "exit_codes": [0, 0]},
+	  {"command": "docker", "mean": 0.2, "median": 0.2, "user": 0.01, "system": 0.01,
+	   "min": 0.2, "max": 0.2, "times": [0.2, 0.2], "exit_codes": [0, 0]}]}
+	EOF
+	cat >r2.json <<-\EOF &&
+	{"results": [
+	  {"command": "berth", "mean": 0.009, "median": 0.009, "user": 0.003, "system": 0.001,
+	   "min": 0.008, "max": 0.01, "times": [0.01, 0.008], "exit_codes": [0, 0]},
+	  {"command": "docker", "mean": 0.4, "median": 0.4, "user": 0.01, "system": 0.01,
+	   "min": 0.4, "max": 0.4, "times": [0.4], "exit_codes": [0]}]}
+	EOF
+	perl "$REPORT" merge r1.json r2.json >m.json &&
+	printf "a\t-\tb\tms\tlower\thf:$TMP/m.json:berth\td\thf:$TMP/m.json:docker\t-\n" >m.tsv &&
+	perl "$REPORT" json m.tsv >mrun.json &&
+	perl -MJSON::PP -e '"'"'
+		local $/; my $d = decode_json(<STDIN>); my $m = $d->{metrics}[0];
+		exit !($m->{berth}{median} == 5.5 && $m->{berth}{runs} == 4 && $m->{berth}{min} == 1 &&
+		       $m->{peer}{median} == 200 && $m->{peer}{runs} == 3);
+	'"'"' <mrun.json
+'
+
 test_expect_success 'bad rows are refused with their line number' '
 	printf "x\t4\tonly three\n" >bad.tsv &&
 	! perl "$REPORT" json bad.tsv >/dev/null 2>err &&
