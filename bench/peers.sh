@@ -11,10 +11,11 @@
 # the host's routes first (docker_pool).
 
 DOCKER_CLI=${BENCH_DOCKER_CLI:-/usr/bin/docker}    # Debian's docker.io client, matching its dockerd
-DOCKER=""
-BENCH_DOCKER_MISSING="not started"
-BENCH_REGISTRY=""
-BENCH_REGISTRY_MISSING="not started"
+# Sourced again by a metric for registry_up: keep what run.sh found.
+DOCKER=${DOCKER-}
+BENCH_DOCKER_MISSING=${BENCH_DOCKER_MISSING-not started}
+BENCH_REGISTRY=${BENCH_REGISTRY-}
+BENCH_REGISTRY_MISSING=${BENCH_REGISTRY_MISSING-not started}
 dockerd_pid=""
 registry_pid=""
 
@@ -106,13 +107,16 @@ free_port() {
 		'my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0", ReuseAddr => 1) or exit 1; print $s->sockport, "\n"'
 }
 
-start_registry() {
-	local r=$BENCH_SCRATCH/registry port i
+# registry_up DIR: a docker-registry with its storage in DIR/data, on a
+# free loopback port; prints "PID HOST:PORT", or the reason it failed on
+# stderr.  Metrics that need a registry of their own (a push target) use it.
+registry_up() {
+	local r=$1 port pid i
 	if ! command -v docker-registry >/dev/null 2>&1; then
-		BENCH_REGISTRY_MISSING="docker-registry is not installed (make bench-deps)"
-		return 0
+		echo "docker-registry is not installed (make bench-deps)" >&2
+		return 1
 	fi
-	port=$(free_port) || { BENCH_REGISTRY_MISSING="no free loopback port"; return 0; }
+	port=$(free_port) || { echo "no free loopback port" >&2; return 1; }
 	rm -rf "$r"
 	mkdir -p "$r/data"
 	# No blob descriptor cache: a push metric empties the storage between
@@ -132,20 +136,32 @@ http:
   addr: 127.0.0.1:$port
 EOF
 	docker-registry serve "$r/config.yml" >"$r/registry.log" 2>&1 </dev/null &
-	registry_pid=$!
+	pid=$!
 	for i in $(seq 1 50); do
 		if curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then
-			BENCH_REGISTRY=127.0.0.1:$port
-			BENCH_REGISTRY_DATA=$r/data
-			BENCH_REGISTRY_MISSING=""
-			say "docker-registry: up on $BENCH_REGISTRY"
+			echo "$pid 127.0.0.1:$port"
 			return 0
 		fi
-		kill -0 "$registry_pid" 2>/dev/null || break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	BENCH_REGISTRY_MISSING="docker-registry did not start: $(lastline "$r/registry.log")"
-	stop_registry
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	echo "docker-registry did not start: $(lastline "$r/registry.log")" >&2
+	return 1
+}
+
+start_registry() {
+	local up
+	if up=$(registry_up "$BENCH_SCRATCH/registry" 2>"$BENCH_RUN/registry.err"); then
+		registry_pid=${up% *}
+		BENCH_REGISTRY=${up#* }
+		BENCH_REGISTRY_DATA=$BENCH_SCRATCH/registry/data
+		BENCH_REGISTRY_MISSING=""
+		say "docker-registry: up on $BENCH_REGISTRY"
+	else
+		BENCH_REGISTRY_MISSING=$(lastline "$BENCH_RUN/registry.err")
+	fi
 }
 
 stop_registry() {
