@@ -66,12 +66,17 @@ has_berth() {
 }
 
 # The number of timed runs: at least 10 (hyperfine's medians need them),
-# 20 for the fast ones; a slow metric (seconds a run) does 3 in the quick
-# run, which is a smoke check of the harness rather than a measurement.
-runs_fast() { echo 20; }
+# 20 for the fast ones in a full run.  A slow metric (seconds a run) does 3
+# in the quick run, which is a smoke check of the harness and a rough
+# figure rather than a measurement; its warm-up there is the probe run.
+runs_fast() { if [ "$BENCH_QUICK" = 1 ]; then echo 10; else echo 20; fi; }
 runs_slow() { if [ "$BENCH_QUICK" = 1 ]; then echo 3; else echo 10; fi; }
-warmup_fast() { echo 3; }
-warmup_slow() { echo 1; }
+warmup_fast() { if [ "$BENCH_QUICK" = 1 ]; then echo 1; else echo 3; fi; }
+warmup_slow() { if [ "$BENCH_QUICK" = 1 ]; then echo 0; else echo 1; fi; }
+
+# The multi-layer image for load, pull and push: ~200 MB, or its ~50 MB
+# sibling (the same shape, a quarter of the bytes) in a quick run.
+big_image_dir() { if [ "$BENCH_QUICK" = 1 ]; then echo "$BENCH_FIX/big-quick"; else echo "$BENCH_FIX/big"; fi; }
 
 # hf ID RUNS WARMUP [--noshell] -- NAME PREPARE COMMAND [NAME PREPARE COMMAND]...
 #

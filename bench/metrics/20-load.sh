@@ -5,7 +5,8 @@
 # unpacks each layer into a directory of its own, as a layer store does.
 . "$BENCH_TOP/bench/lib.sh"
 
-img=$BENCH_FIX/big/image.tar
+big=$(big_image_dir)
+img=$big/image.tar
 lr=$BENCH_SCRATCH/load-root
 tx=$BENCH_SCRATCH/load-tar
 landed=0
@@ -14,7 +15,7 @@ has_berth load && landed=1
 cmds=()
 [ $landed = 1 ] && cmds+=(berth "rm -rf $lr" "$BERTH --root $lr load -q -i $img")
 cmds+=(tar "rm -rf $tx && mkdir -p $tx" \
-	"sh -c 'for i in 1 2 3 4 5; do mkdir $tx/\$i && tar -xf $BENCH_FIX/big/layers/\$i.tar -C $tx/\$i || exit 1; done'")
+	"sh -c 'for i in 1 2 3 4 5; do mkdir $tx/\$i && tar -xf $big/layers/\$i.tar -C $tx/\$i || exit 1; done'")
 [ -n "$DOCKER" ] && cmds+=(docker "$DOCKER rmi -f bench/big:latest >/dev/null 2>&1; true" "$DOCKER load -q -i $img")
 hf load "$(runs_slow)" "$(warmup_slow)" --noshell -- "${cmds[@]}"
 rm -rf "$lr" "$tx"

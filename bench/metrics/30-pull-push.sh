@@ -8,7 +8,8 @@
 . "$BENCH_TOP/bench/lib.sh"
 . "$BENCH_TOP/bench/peers.sh"
 
-img=$BENCH_FIX/big/image.tar
+big=$(big_image_dir)
+img=$big/image.tar
 reg=$BENCH_REGISTRY
 landed=0
 has_berth pull && has_berth push && has_berth tag && has_berth load && landed=1
