@@ -109,7 +109,7 @@ stop:
 
 # Tests: C unit tests, CLI tests (shell, TAP) and the course's tests, one
 # prove run, one summary.  Each CLI test makes its own temporary root.
-TEST_FILES = $(UNIT_BIN) $(sort $(wildcard tests/cli/*.t tests/lab/*.t))
+TEST_FILES = $(UNIT_BIN) $(sort $(wildcard tests/cli/*.t tests/lab/*.t tests/browser/*.t))
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@$(MAKE) --no-print-directory test-run

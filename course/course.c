@@ -109,7 +109,9 @@ int course_i18n(const struct ynode *n, const char *file, const char *key, struct
 	for (int i = 0; i < COURSE_LANGS; i++) {
 		const char *v = ynode_str(n, course_langs[i]);
 		if (!v) {
+			/* Leave nothing behind for the caller's cleanup to free twice. */
 			i18n_free(out);
+			memset(out, 0, sizeof(*out));
 			return berr_make(err, 0, "%s:%d: \"%s\" has no %s text", file, n->line, key, course_langs[i]);
 		}
 		out->text[i] = xstrdup(v);
@@ -220,6 +222,9 @@ static int lesson_load(const char *path, const char *shown, const char *lang, st
 			goto out;
 		}
 	}
+	l->id_line = ynode_get(fm, "id")->line;
+	l->section_line = ynode_get(fm, "section")->line;
+	l->exercises_line = ynode_get(fm, "exercises") ? ynode_get(fm, "exercises")->line : 2;
 	l->lang = xstrdup(lang);
 	l->path = xstrdup(shown);
 	l->title = xstrdup(ynode_str(fm, "title"));
@@ -351,14 +356,14 @@ int course_load(const char *dir, struct course **out, berr_t *err)
 			c->lessons[c->n_lessons++] = l;
 			if (course_section_index(c, l.section) < 0) {
 				berr_make(err, 0, "%s:%d: unknown section \"%s\" (course.yaml lists the sections)", shown,
-					  1, l.section);
+					  l.section_line, l.section);
 				goto fail;
 			}
 			for (size_t j = 0; j + 1 < c->n_lessons; j++) {
 				const struct lesson *o = &c->lessons[j];
 				if (strcmp(o->id, l.id) == 0 && strcmp(o->lang, l.lang) == 0) {
-					berr_make(err, 0, "%s:2: duplicate lesson id \"%s\" (also in %s)", shown, l.id,
-						  o->path);
+					berr_make(err, 0, "%s:%d: duplicate lesson id \"%s\" (also in %s)", shown,
+						  l.id_line, l.id, o->path);
 					goto fail;
 				}
 			}
@@ -369,8 +374,8 @@ int course_load(const char *dir, struct course **out, berr_t *err)
 		const struct lesson *l = &c->lessons[i];
 		for (int li = 0; li < COURSE_LANGS; li++) {
 			if (!course_lesson(c, l->id, course_langs[li])) {
-				berr_make(err, 0, "%s:2: lesson \"%s\" has no %s version: add lessons/%s/ with id: %s",
-					  l->path, l->id, course_langs[li], course_langs[li], l->id);
+				berr_make(err, 0, "%s:%d: lesson \"%s\" has no %s version: add lessons/%s/ with id: %s",
+					  l->path, l->id_line, l->id, course_langs[li], course_langs[li], l->id);
 				goto fail;
 			}
 		}
@@ -401,13 +406,15 @@ int course_load(const char *dir, struct course **out, berr_t *err)
 		const struct lesson *l = &c->lessons[i];
 		for (char **e = l->exercises; e && *e; e++) {
 			if (!course_exercise(c, *e)) {
-				berr_make(err, 0, "%s:2: exercise \"%s\" does not exist (no lessons/exercises/%s/)",
-					  l->path, *e, *e);
+				berr_make(err, 0, "%s:%d: exercise \"%s\" does not exist (no lessons/exercises/%s/)",
+					  l->path, l->exercises_line, *e, *e);
 				goto fail;
 			}
 		}
 	}
 	qsort_r(c->lessons, c->n_lessons, sizeof(*c->lessons), lesson_cmp, c);
+	if (glossary_load(c, err) < 0)
+		goto fail;
 	*out = c;
 	return 0;
 fail:
@@ -430,6 +437,7 @@ void course_free(struct course *c)
 	for (size_t i = 0; i < c->n_exercises; i++)
 		exercise_free(&c->exercises[i]);
 	free(c->exercises);
+	glossary_free(c);
 	free(c->dir);
 	free(c);
 }

@@ -37,6 +37,7 @@ struct lesson {
 	bool allow_html;     /* raw HTML in the body is kept instead of escaped */
 	char *body;          /* Markdown after the front matter */
 	int body_line;       /* line number of the body's first line */
+	int id_line, section_line, exercises_line;   /* where they are written */
 };
 
 /* What a check expects of one command run in the learner's work dir. */
@@ -61,6 +62,15 @@ struct exercise {
 	char **wrong;        /* known-wrong answers: dirs under the exercise */
 };
 
+/* A glossary entry (glossary.yaml): one term in both languages. */
+struct glossary_term {
+	char *id;            /* a-z, 0-9, -: the anchor term-<id> */
+	struct i18n term;    /* the word itself, ko and en */
+	struct i18n def;     /* a short definition (Markdown), ko and en */
+	char **see;          /* lesson ids, NULL-terminated */
+	int line;
+};
+
 struct course {
 	char *dir;
 	struct section *sections;
@@ -69,6 +79,8 @@ struct course {
 	size_t n_lessons;
 	struct exercise *exercises;
 	size_t n_exercises;
+	struct glossary_term *terms;   /* in file order; empty without glossary.yaml */
+	size_t n_terms;
 };
 
 /* Load and validate lessons/ (course.yaml, ko/, en/, exercises/).  Every
@@ -79,6 +91,11 @@ void course_free(struct course *c);
 const struct exercise *course_exercise(const struct course *c, const char *id);
 const struct lesson *course_lesson(const struct course *c, const char *id, const char *lang);
 int course_section_index(const struct course *c, const char *id);
+
+/* Load and check glossary.yaml in the course (optional: no file, no
+ * terms); lessons must be loaded first, since terms point at them. */
+int glossary_load(struct course *c, berr_t *err);
+void glossary_free(struct course *c);
 
 /* Load one exercise spec (exercise.yaml in dir). */
 int exercise_load(const char *dir, struct exercise *out, berr_t *err);

@@ -3,6 +3,7 @@
 #define BERTH_SITE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "../course/course.h"
 
 struct site_options {
@@ -10,10 +11,19 @@ struct site_options {
 	const char *templates;    /* site/ */
 	const char *assets;       /* assets/ */
 	bool no_solutions;        /* leave reference solutions out (a classroom) */
+	const char *results;      /* optional results.db: mark what `learner` passed */
+	const char *learner;
+};
+
+/* What a build made, for the summary line and the tests. */
+struct site_stats {
+	size_t pages;
+	size_t search_bytes[COURSE_LANGS];
+	size_t search_sentences;
 };
 
 /* Render everything into a temporary directory next to out, then swap it
  * in: a failed build never leaves a half-written site. */
-int site_build(const struct course *c, const struct site_options *o, berr_t *err);
+int site_build(const struct course *c, const struct site_options *o, struct site_stats *stats, berr_t *err);
 
 #endif

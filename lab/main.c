@@ -1,7 +1,7 @@
 /* lab/main.c: berth-lab, the course tool — its command table and nothing
  * else.  `berth lab ARGS` runs this program, so learners need one name.
  *
- *   berth-lab build [--out DIR] [--no-solutions]   render the course site
+ *   berth-lab build [--out DIR] [--no-solutions] [--results DB]   render the course site
  *   berth-lab list                                  the exercises
  *   berth-lab start EXERCISE [DIR]                  hand out the starter files
  *   berth-lab check EXERCISE [DIR]                  grade an attempt, record it
@@ -47,30 +47,38 @@ static int load_course(struct course **c, berr_t *err)
 
 static int cmd_build(struct berth *b, int argc, char **argv, berr_t *err)
 {
-	const char *out = "build/site";
-	bool no_solutions = false;
+	const char *out = "build/site", *results = NULL, *learner = NULL;
+	bool no_solutions = false, quiet = false;
 	const struct opt opts[] = {
 		{"out", 'o', OPT_STRING, &out, "Directory to write the site to", NULL, false},
 		{"no-solutions", 0, OPT_BOOL, &no_solutions, "Leave reference solutions out (for a class)", NULL, false},
+		{"results", 0, OPT_STRING, &results, "Show what a learner passed, from this results.db", NULL, false},
+		{"learner", 0, OPT_STRING, &learner, "The learner whose results to show (default $USER)", NULL, false},
+		{"quiet", 'q', OPT_BOOL, &quiet, "Print nothing on success", NULL, false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
 	const struct cli_spec spec = {.usage = "[OPTIONS]", .summary = "Render the course into a static site",
 				      .opts = opts, .min_args = 0, .max_args = 0};
 	struct cli_args a;
 	struct course *c = NULL;
+	struct site_stats st;
 	int r = cli_parse(&spec, argc, argv, &a, err);
 	if (r)
 		return r < 0 ? -1 : 0;
 	free(a.argv);
+	long long t0 = monotonic_ns();
 	if (load_course(&c, err) < 0)
 		return berr_make_status(err, 1, 0, "%s", (*err)->msg);
+	if (results && !learner)
+		learner = getenv("USER") ? getenv("USER") : "learner";
 	cleanup_free char *tmpl = xasprintf("%s/../site", c->dir), *assets = xasprintf("%s/../assets", c->dir);
-	struct site_options o = {.out = out, .templates = tmpl, .assets = assets, .no_solutions = no_solutions};
-	long long t0 = monotonic_ns();
-	r = site_build(c, &o, err);
-	if (r == 0)
-		printf("Built %zu lesson pages into %s in %lld ms\n", c->n_lessons, out,
-		       (monotonic_ns() - t0) / 1000000);
+	struct site_options o = {.out = out, .templates = tmpl, .assets = assets, .no_solutions = no_solutions,
+				 .results = results, .learner = learner};
+	r = site_build(c, &o, &st, err);
+	if (r == 0 && !quiet)
+		printf("Built %zu lesson pages (%zu pages in all) into %s in %lld ms; search index %zu + %zu bytes\n",
+		       c->n_lessons, st.pages, out, (monotonic_ns() - t0) / 1000000, st.search_bytes[0],
+		       st.search_bytes[1]);
 	course_free(c);
 	if (r < 0)
 		(*err)->status = 1;

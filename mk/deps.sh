@@ -13,7 +13,7 @@ libcurl4-openssl-dev libssl-dev libmnl-dev
 busybox-static docker-registry skopeo umoci hyperfine
 iproute2 iptables procps psmisc util-linux apache2-utils
 sqlite3 clang libclang-rt-14-dev
-chromium
+chromium fonts-nanum
 "
 # Extra peers only the benchmarks need (make bench-deps): dockerd and its
 # runc, hugo, docker-compose 1.29, iperf3 for published ports, GNU time for
@@ -30,7 +30,26 @@ missing=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' $PACKAGES 2>&1 |
 	sort -u | tr '\n' ' ')
 # Node.js (for the browser tests) may come from elsewhere; only install it when absent.
 command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
-[ -n "${missing# }" ] || exit 0
+
+# The browser tests' npm packages (playwright-core, axe-core), pinned by
+# tests/browser/package-lock.json: `npm ci` only when node_modules is missing
+# or was installed from another lock file.  A copy of the lock file inside
+# node_modules says which one it came from; comparing it costs one cmp.
+npm_deps() {
+	dir=$(dirname "$0")/../tests/browser
+	[ -f "$dir/package-lock.json" ] || return 0
+	if cmp -s "$dir/package-lock.json" "$dir/node_modules/.berth-package-lock.json" 2>/dev/null; then
+		return 0
+	fi
+	echo "deps: npm ci in tests/browser" >&2
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) &&
+		cp "$dir/package-lock.json" "$dir/node_modules/.berth-package-lock.json"
+}
+
+if [ -z "${missing# }" ]; then
+	npm_deps
+	exit 0
+fi
 
 echo "deps: installing$missing" >&2
 if [ "$(id -u)" != 0 ]; then
@@ -40,3 +59,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+npm_deps

@@ -5,11 +5,16 @@
 #include "db.h"
 #include "util.h"
 #include "cleanup.h"
+#include "version.h"
 
+#include <archive.h>
+#include <curl/curl.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Tables arrive with later migrations (images, containers); until a table
@@ -130,4 +135,98 @@ const char *sysinfo_oci_arch(void)
 #else
 	return "unknown";
 #endif
+}
+
+/* When this binary was built, in the form docker prints (Go's ANSIC:
+ * "Mon Jan _2 15:04:05 2006"). */
+static void build_time(char *buf, size_t len)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	snprintf(buf, len, "%s %s", __DATE__, __TIME__);
+	if (strptime(buf, "%b %d %Y %H:%M:%S", &tm) == NULL)
+		return;
+	time_t t = timegm(&tm);
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%a %b %e %H:%M:%S %Y", &tm);
+}
+
+/* jansson keeps insertion order; docker's Details is a Go map, which
+ * encoding/json writes with sorted keys, so the keys go in sorted. */
+json_t *sysinfo_version_json(void)
+{
+	const struct scmp_version *sv = seccomp_version();
+	char built[64], seccomp[32];
+	struct utsname u;
+	json_t *client, *server, *components;
+
+	memset(&u, 0, sizeof(u));
+	uname(&u);
+	build_time(built, sizeof(built));
+	snprintf(seccomp, sizeof(seccomp), "%u.%u.%u", sv ? sv->major : 0, sv ? sv->minor : 0, sv ? sv->micro : 0);
+
+	client = json_pack("{s:{s:s}, s:s, s:s, s:s, s:s, s:s, s:s}", "Platform", "Name", "berth", "Version",
+			   BERTH_VERSION, "ApiVersion", BERTH_DOCKER_COMPAT, "GitCommit", BERTH_GIT_COMMIT, "Os",
+			   "linux", "Arch", sysinfo_oci_arch(), "BuildTime", built);
+	components = json_pack("[{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s}}, {s:s, s:s, s:{s:s}}, {s:s, s:s},"
+			       " {s:s, s:s}, {s:s, s:s}, {s:s, s:s}]",
+			       "Name", "Engine", "Version", BERTH_VERSION, "Details", "ApiVersion", BERTH_DOCKER_COMPAT,
+			       "Arch", sysinfo_oci_arch(), "BuildTime", built, "Experimental", "false", "GitCommit",
+			       BERTH_GIT_COMMIT, "KernelVersion", u.release, "Os", "linux",
+			       "Name", "libarchive", "Version", ARCHIVE_VERSION_ONLY_STRING, "Details", "Libraries",
+			       archive_version_details(),
+			       "Name", "libseccomp", "Version", seccomp,
+			       "Name", "SQLite", "Version", sqlite3_libversion(),
+			       "Name", "jansson", "Version", jansson_version_str(),
+			       "Name", "libcurl", "Version", curl_version_info(CURLVERSION_NOW)->version);
+	server = json_pack("{s:{s:s}, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Platform", "Name", "berth",
+			   "Components", components, "Version", BERTH_VERSION, "ApiVersion", BERTH_DOCKER_COMPAT,
+			   "GitCommit", BERTH_GIT_COMMIT, "Os", "linux", "Arch", sysinfo_oci_arch(), "KernelVersion",
+			   u.release, "BuildTime", built);
+	return json_pack("{s:o, s:o}", "Client", client, "Server", server);
+}
+
+json_t *sysinfo_info_json(struct berth *b, berr_t *err)
+{
+	struct sysinfo s;
+	char now[64];
+	struct timespec ts;
+	struct tm tm;
+	const char *cgv;
+	json_t *info, *security;
+
+	if (sysinfo_gather(b, &s, err) < 0)
+		return NULL;
+	/* docker reports the hierarchy's version: "1" for a hybrid host too */
+	switch (cgroup_detect()) {
+	case CGROUP_V1:
+	case CGROUP_HYBRID: cgv = "1"; break;
+	case CGROUP_V2: cgv = "2"; break;
+	default: cgv = ""; break;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(now + strlen(now), sizeof(now) - strlen(now), ".%09ldZ", ts.tv_nsec);
+	security = s.seccomp ? json_pack("[s]", "name=seccomp,profile=builtin") : json_array();
+	if (s.seccomp && strcmp(cgv, "2") == 0)
+		json_array_append_new(security, json_string("name=cgroupns"));
+
+	info = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:[], s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+			 " s:I, s:I, s:s, s:s, s:[], s:b, s:s, s:o, s:[], s:{s:b, s:s, s:s, s:s, s:s}}",
+			 "ID", s.engine_id, "Containers", (json_int_t)s.containers, "ContainersRunning",
+			 (json_int_t)s.running, "ContainersPaused", (json_int_t)s.paused, "ContainersStopped",
+			 (json_int_t)s.stopped, "Images", (json_int_t)s.images, "Driver", s.storage_driver,
+			 "DriverStatus", "Debug", b->debug, "SystemTime", now, "CgroupDriver", "cgroupfs",
+			 "CgroupVersion", cgv, "KernelVersion", s.kernel, "OperatingSystem", s.os, "OSType", "linux",
+			 "Architecture", s.arch, "NCPU", (json_int_t)s.cpus, "MemTotal", (json_int_t)s.mem_total,
+			 "DockerRootDir", s.root, "Name", s.hostname, "Labels", "ExperimentalBuild", false,
+			 "ServerVersion", BERTH_VERSION, "SecurityOptions", security, "Warnings", "ClientInfo",
+			 "Debug", b->debug, "Version", BERTH_VERSION, "GitCommit", BERTH_GIT_COMMIT, "Os", "linux",
+			 "Arch", sysinfo_oci_arch());
+	sysinfo_free(&s);
+	if (info == NULL)
+		berr_make(err, 0, "building the info document failed");
+	return info;
 }

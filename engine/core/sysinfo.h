@@ -3,6 +3,7 @@
 #ifndef BERTH_SYSINFO_H
 #define BERTH_SYSINFO_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "root.h"
@@ -25,6 +26,20 @@ struct sysinfo {
 
 int sysinfo_gather(struct berth *b, struct sysinfo *out, berr_t *err);
 void sysinfo_free(struct sysinfo *s);
+
+/* The data `berth version --format` runs over, shaped and named like
+ * docker's: {"Client": {"Version", "ApiVersion", "GitCommit", "Os",
+ * "Arch", "BuildTime", ...}, "Server": {"Components": [...], "Version",
+ * ...}}.  berth has no daemon, so Server describes the same engine, with
+ * its libraries as components (docker lists containerd and runc there).
+ * Touches no state.  Caller decrefs. */
+json_t *sysinfo_version_json(void);
+
+/* The data `berth info --format` runs over, with docker's field names and
+ * order (ID, Containers, ..., ServerVersion, SecurityOptions, ClientInfo);
+ * DockerRootDir is berth's root.  NULL with err set if the state root
+ * cannot be read.  Caller decrefs. */
+json_t *sysinfo_info_json(struct berth *b, berr_t *err);
 
 /* The architecture as OCI and docker name it (amd64, arm64), not uname's. */
 const char *sysinfo_oci_arch(void);
