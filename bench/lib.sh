@@ -65,6 +65,13 @@ has_berth() {
 	"$BERTH" "$@" --help >/dev/null 2>&1
 }
 
+# "--network none" for berth run, once berth has networks; before that a
+# berth container has a network namespace of its own with only lo in it,
+# which is what --network none gives a docker container.
+berth_net_none() {
+	if "$BERTH" run --help 2>/dev/null | grep -q -- '--network'; then echo "--network none"; fi
+}
+
 # The number of timed runs: at least 10 (hyperfine's medians need them),
 # 20 for the fast ones in a full run.  A slow metric (seconds a run) does 3
 # in the quick run, which is a smoke check of the harness and a rough

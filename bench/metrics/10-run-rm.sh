@@ -8,7 +8,7 @@
 
 cmds=()
 if has_berth run; then
-	cmds+=(berth "" "$BERTH run --rm --network none busybox true")
+	cmds+=(berth "" "$BERTH run --rm $(berth_net_none) busybox true")
 fi
 [ -n "$DOCKER" ] && cmds+=(docker "" "$DOCKER run --rm --network none busybox true")
 command -v runc >/dev/null && cmds+=(runc "" "runc --root $BENCH_SCRATCH/runc run --bundle $BENCH_FIX/bundle bench-run-rm")

@@ -10,13 +10,13 @@ trap_cmd='trap "exit 0" TERM; sleep 1000 & wait'
 
 cmds=()
 [ $landed = 1 ] && cmds+=(berth "$BERTH rm -f bench-d >/dev/null 2>&1; true" \
-	"$BERTH run -d --network none --name bench-d busybox sleep 1000")
+	"$BERTH run -d $(berth_net_none) --name bench-d busybox sleep 1000")
 [ -n "$DOCKER" ] && cmds+=(docker "$DOCKER rm -f bench-d >/dev/null 2>&1; true" \
 	"$DOCKER run -d --network none --name bench-d busybox sleep 1000")
 hf run-d "$(runs_fast)" "$(warmup_fast)" --noshell -- "${cmds[@]}"
 
 cmds=()
-[ $landed = 1 ] && cmds+=(berth "$BERTH rm -f bench-s >/dev/null 2>&1; $BERTH run -d --network none --name bench-s busybox sh -c '$trap_cmd' >/dev/null" \
+[ $landed = 1 ] && cmds+=(berth "$BERTH rm -f bench-s >/dev/null 2>&1; $BERTH run -d $(berth_net_none) --name bench-s busybox sh -c '$trap_cmd' >/dev/null" \
 	"$BERTH stop bench-s")
 [ -n "$DOCKER" ] && cmds+=(docker "$DOCKER rm -f bench-s >/dev/null 2>&1; $DOCKER run -d --network none --name bench-s busybox sh -c '$trap_cmd' >/dev/null" \
 	"$DOCKER stop bench-s")
@@ -37,7 +37,7 @@ monitor_rss() { # monitor_rss PID-OF-CONTAINER-INIT
 b_rss=nyl d_rss="missing: $BENCH_DOCKER_MISSING"
 if [ $landed = 1 ]; then
 	"$BERTH" rm -f bench-m >/dev/null 2>&1
-	if "$BERTH" run -d --network none --name bench-m busybox sleep 1000 >/dev/null 2>"$BENCH_RUN/run-d.m.err"; then
+	if "$BERTH" run -d $(berth_net_none) --name bench-m busybox sleep 1000 >/dev/null 2>"$BENCH_RUN/run-d.m.err"; then
 		sleep 0.5
 		b_rss=$(monitor_rss "$("$BERTH" inspect -f '{{.State.Pid}}' bench-m 2>/dev/null)")
 	else

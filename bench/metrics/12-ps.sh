@@ -7,8 +7,10 @@ landed=0
 has_berth run && has_berth ps && has_berth rm && landed=1
 
 # start TOOL...: N detached containers named bench-ps-1..N, 4 at a time.
-start_many() {
-	seq 1 $N | xargs -P 4 -I{} sh -c "$* run -d --network none --name bench-ps-{} busybox sleep 1000 >/dev/null"
+start_many() { # start_many NET-FLAGS TOOL...
+	local net=$1
+	shift
+	seq 1 $N | xargs -P 4 -I{} sh -c "$* run -d $net --name bench-ps-{} busybox sleep 1000 >/dev/null"
 }
 stop_many() {
 	seq 1 $N | sed 's/^/bench-ps-/' | xargs -n 25 $* rm -f >/dev/null 2>&1
@@ -18,14 +20,14 @@ b=nyl
 d="missing: $BENCH_DOCKER_MISSING"
 cmds=()
 if [ $landed = 1 ]; then
-	if start_many "$BERTH" 2>"$BENCH_RUN/ps.berth.err"; then
+	if start_many "$(berth_net_none)" "$BERTH" 2>"$BENCH_RUN/ps.berth.err"; then
 		cmds+=(berth "" "$BERTH ps")
 	else
 		b="failed: starting $N containers: $(lastline "$BENCH_RUN/ps.berth.err")"
 	fi
 fi
 if [ -n "$DOCKER" ]; then
-	if start_many "$DOCKER" 2>"$BENCH_RUN/ps.docker.err"; then
+	if start_many "--network none" "$DOCKER" 2>"$BENCH_RUN/ps.docker.err"; then
 		cmds+=(docker "" "$DOCKER ps")
 	else
 		d="failed: starting $N containers: $(lastline "$BENCH_RUN/ps.docker.err")"

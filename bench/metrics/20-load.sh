@@ -19,6 +19,8 @@ cmds+=(tar "rm -rf $tx && mkdir -p $tx" \
 [ -n "$DOCKER" ] && cmds+=(docker "$DOCKER rmi -f bench/big:latest >/dev/null 2>&1; true" "$DOCKER load -q -i $img")
 hf load "$(runs_slow)" "$(warmup_slow)" --noshell -- "${cmds[@]}"
 rm -rf "$lr" "$tx"
+# The image stays in no engine: the pull metric must find it absent.
+[ -n "$DOCKER" ] && $DOCKER rmi -f bench/big:latest >/dev/null 2>&1
 
 b=nyl
 [ $landed = 1 ] && b=$(src load berth)

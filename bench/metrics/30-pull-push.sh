@@ -37,7 +37,9 @@ pr=$BENCH_SCRATCH/pull-root
 od=$BENCH_SCRATCH/pull-oci
 cmds=()
 [ $landed = 1 ] && cmds+=(berth "rm -rf $pr" "$BERTH --root $pr pull -q $reg/bench/big:latest")
-[ -n "$DOCKER" ] && cmds+=(docker "$DOCKER rmi -f $reg/bench/big:latest >/dev/null 2>&1; true" \
+# Every name of the image goes, or docker would keep its layers and only
+# fetch a manifest.
+[ -n "$DOCKER" ] && cmds+=(docker "$DOCKER rmi -f $reg/bench/big:latest bench/big:latest >/dev/null 2>&1; true" \
 	"$DOCKER pull -q $reg/bench/big:latest")
 [ -z "$skopeo_missing" ] && cmds+=(skopeo "rm -rf $od" \
 	"skopeo copy -q --src-tls-verify=false docker://$reg/bench/big:latest oci:$od:latest")
