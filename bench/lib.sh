@@ -73,11 +73,11 @@ berth_net_none() {
 }
 
 # The number of timed runs: at least 10 (hyperfine's medians need them),
-# 20 for the fast ones in a full run.  A slow metric (seconds a run) does 3
-# in the quick run, which is a smoke check of the harness and a rough
-# figure rather than a measurement; its warm-up there is the probe run.
+# 20 for the fast ones in a full run.  A slow metric (seconds a run) runs
+# each command once in the quick run: a smoke check of the harness and a
+# rough figure, not a measurement.
 runs_fast() { if [ "$BENCH_QUICK" = 1 ]; then echo 10; else echo 20; fi; }
-runs_slow() { if [ "$BENCH_QUICK" = 1 ]; then echo 3; else echo 10; fi; }
+runs_slow() { if [ "$BENCH_QUICK" = 1 ]; then echo 1; else echo 10; fi; }
 warmup_fast() { if [ "$BENCH_QUICK" = 1 ]; then echo 1; else echo 3; fi; }
 warmup_slow() { if [ "$BENCH_QUICK" = 1 ]; then echo 0; else echo 1; fi; }
 
@@ -107,6 +107,10 @@ hf() {
 	while [ $# -ge 3 ]; do
 		names+=("$1"); preps+=("$2"); cmds+=("$3"); shift 3
 	done
+	if [ "$runs" = 1 ]; then
+		hf_once "$id" "$warm" "${shell[@]}"
+		return
+	fi
 	for i in "${!names[@]}"; do
 		local n=${names[$i]} p=${preps[$i]} c=${cmds[$i]} pf="$BENCH_RUN/$id.$i.prepare.sh"
 		printf '%s\n' "${p:-true}" >"$pf"
@@ -155,6 +159,31 @@ hf() {
 	fi
 }
 
+# One run of each command, no probe (the quick run of a slow metric): a
+# hyperfine of its own per command, so that one failure leaves the others'
+# figures; a command that failed is run once more to say why.
+hf_once() { # hf_once ID WARMUP [-N]   (names, preps, cmds from hf)
+	local id=$1 warm=$2 i parts=()
+	shift 2
+	say "hyperfine $id: ${names[*]}, one run each (quick)"
+	: >"$BENCH_RUN/$id.log"
+	for i in "${!names[@]}"; do
+		local n=${names[$i]} p=${preps[$i]} c=${cmds[$i]} pf="$BENCH_RUN/$id.$i.prepare.sh"
+		printf '%s\n' "${p:-true}" >"$pf"
+		if hyperfine "$@" --style basic --runs 1 --warmup "$warm" --prepare "sh $pf" \
+			--export-json "$BENCH_RUN/$id.cmd$i.json" -n "$n" "$c" >>"$BENCH_RUN/$id.log" 2>&1 </dev/null; then
+			printf '%s\tok\n' "$n" >>"$BENCH_RUN/$id.status"
+			parts+=("$BENCH_RUN/$id.cmd$i.json")
+		else
+			sh "$pf" >/dev/null 2>&1
+			sh -c "$c" >"$BENCH_RUN/$id.$i.probe.log" 2>&1 </dev/null
+			printf '%s\tfailed: %s\n' "$n" "$(lastline "$BENCH_RUN/$id.$i.probe.log")" >>"$BENCH_RUN/$id.status"
+		fi
+	done
+	[ ${#parts[@]} -gt 0 ] && perl "$BENCH_TOP/bench/report.pl" merge "${parts[@]}" >"$BENCH_RUN/$id.json"
+	return 0
+}
+
 # src ID NAME: the value source for command NAME of hyperfine run ID.
 src() {
 	local st
@@ -169,18 +198,19 @@ src() {
 lastline() { grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1 | cut -c1-150; }
 
 # peak_rss CMD...: the command's peak resident set in KiB (GNU time -v), or
-# "failed: …".  Run three times; the median is printed.
+# "failed: …".  Run three times (once in a quick run); the median is printed.
 peak_rss() {
-	local i out vals=()
+	local i out vals=() n=3
 	out="$BENCH_RUN/rss.$$.log"
-	for i in 1 2 3; do
+	[ "$BENCH_QUICK" = 1 ] && n=1
+	for i in $(seq 1 $n); do
 		if ! /usr/bin/time -v "$@" >/dev/null 2>"$out" </dev/null; then
 			echo "failed: $(grep -v -e '^\s' "$out" | tail -n 1 | cut -c1-150)"
 			return 0
 		fi
 		vals+=("$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$out")")
 	done
-	printf '%s\n' "${vals[@]}" | sort -n | sed -n 2p | sed 's/^/num:/'
+	printf '%s\n' "${vals[@]}" | sort -n | sed -n "$(((n + 1) / 2))p" | sed 's/^/num:/'
 }
 
 # For rows in MiB from a KiB source.

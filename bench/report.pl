@@ -194,7 +194,9 @@ sub cmd_table {
 		$doc->{quick} ? 'Quick' : 'Full', $when, $doc->{commit} // '?', $mc->{cpu} // '?',
 		$mc->{cores} // '?', $mc->{kernel} // '?',
 		$doc->{storage} ? "; state and scratch on $doc->{storage}" : '';
-	print "Medians of hyperfine runs interleaved in rounds (10 or more a command; 3 for slow ones in a quick run); ratio = berth / peer.\n";
+	print $doc->{quick}
+		? "A quick run: medians of 10 runs for fast commands, one run of each slow one (a rough figure); ratio = berth / peer.\n"
+		: "Medians of hyperfine runs interleaved in rounds (10 to 20 a command); ratio = berth / peer.\n";
 }
 
 sub cmd_compare {

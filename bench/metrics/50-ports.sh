@@ -14,7 +14,7 @@ landed=0
 has_berth run && has_berth port && has_berth network create && landed=1
 secs=3
 [ "$BENCH_QUICK" = 1 ] && secs=2
-tries=$(runs_slow)
+tries=3
 conns=300
 [ "$BENCH_QUICK" = 1 ] && conns=100
 
