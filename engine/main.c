@@ -15,14 +15,41 @@
 #include <string.h>
 
 static const struct command system_cmds[] = {
+	{"check", cmd_system_check, NULL, "Check the image store and repair what can be repaired", NULL, false},
+	{"df", cmd_system_df, NULL, "Show berth disk usage", NULL, false},
 	{"info", cmd_info, NULL, "Display system-wide information", NULL, false},
+	{"prune", cmd_system_prune, NULL, "Remove unused data", NULL, false},
+	{NULL, NULL, NULL, NULL, NULL, false},
+};
+
+static const struct command image_cmds[] = {
+	{"history", cmd_history, NULL, "Show the history of an image", NULL, false},
+	{"import", cmd_import, NULL, "Import the contents from a tarball to create a filesystem image", NULL, false},
+	{"inspect", cmd_image_inspect, NULL, "Display detailed information on one or more images", NULL, false},
+	{"list", cmd_images, NULL, "List images", NULL, true},
+	{"load", cmd_load, NULL, "Load an image from a tar archive or STDIN", NULL, false},
+	{"ls", cmd_images, NULL, "List images", NULL, false},
+	{"prune", cmd_image_prune, NULL, "Remove unused images", NULL, false},
+	{"remove", cmd_rmi, NULL, "Remove one or more images", NULL, true},
+	{"rm", cmd_rmi, NULL, "Remove one or more images", NULL, false},
+	{"save", cmd_save, NULL, "Save one or more images to a tar archive (streamed to STDOUT by default)", NULL, false},
+	{"tag", cmd_tag, NULL, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", NULL, false},
 	{NULL, NULL, NULL, NULL, NULL, false},
 };
 
 static const struct command commands[] = {
+	{"images", cmd_images, NULL, "List images", "common", false},
 	{"info", cmd_info, NULL, "Display system-wide information", "common", false},
 	{"version", cmd_version, NULL, "Show the berth version information", "common", false},
+	{"image", NULL, image_cmds, "Manage images", "management", false},
 	{"system", NULL, system_cmds, "Manage berth", "management", false},
+	{"history", cmd_history, NULL, "Show the history of an image", NULL, false},
+	{"import", cmd_import, NULL, "Import the contents from a tarball to create a filesystem image", NULL, false},
+	{"inspect", cmd_inspect, NULL, "Return low-level information on berth objects", NULL, false},
+	{"load", cmd_load, NULL, "Load an image from a tar archive or STDIN", NULL, false},
+	{"rmi", cmd_rmi, NULL, "Remove one or more images", NULL, false},
+	{"save", cmd_save, NULL, "Save one or more images to a tar archive (streamed to STDOUT by default)", NULL, false},
+	{"tag", cmd_tag, NULL, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", NULL, false},
 	{"lab", cmd_lab, NULL, "Open the course tool (berth-lab): lessons, exercises, grading", "management", false},
 	{NULL, NULL, NULL, NULL, NULL, false},
 };

@@ -14,6 +14,44 @@
 static const char *const migrations[] = {
 	/* 1: engine identity (docker info's ID) and free-form settings. */
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+	/* 2: images (issue 3).  An image is its config blob (id = its
+	 * sha256, config = its bytes, kept here so inspect needs no file read),
+	 * an ordered stack of layers (image_layers: which blob each came from,
+	 * and the chain id naming its directory under layers/), and the names
+	 * pointing at it (tags, repo_digests), canonical ("docker.io/library/
+	 * busybox:latest").  layers has one row per unpacked directory. */
+	"CREATE TABLE images ("
+	"  id TEXT PRIMARY KEY,"              /* "sha256:<hex>" */
+	"  config TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"         /* seconds, from the config */
+	"  size INTEGER NOT NULL,"            /* bytes of its unpacked layers */
+	"  parent TEXT,"                      /* image it was built from */
+	"  manifest TEXT,"                    /* digest of the manifest blob it came with */
+	"  added INTEGER NOT NULL);"          /* ns, when it entered this root */
+	"CREATE TABLE layers ("
+	"  chain_id TEXT PRIMARY KEY,"
+	"  diff_id TEXT NOT NULL,"
+	"  parent TEXT,"                      /* chain id of the layer below */
+	"  size INTEGER NOT NULL);"
+	"CREATE TABLE image_layers ("
+	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL,"
+	"  chain_id TEXT NOT NULL REFERENCES layers(chain_id),"
+	"  blob TEXT NOT NULL,"               /* digest in blobs/ (as received: maybe compressed) */
+	"  media_type TEXT NOT NULL,"
+	"  blob_size INTEGER NOT NULL,"
+	"  PRIMARY KEY (image_id, idx));"
+	"CREATE INDEX image_layers_chain ON image_layers(chain_id);"
+	"CREATE INDEX image_layers_blob ON image_layers(blob);"
+	"CREATE TABLE tags ("
+	"  name TEXT PRIMARY KEY,"
+	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  added INTEGER NOT NULL);"
+	"CREATE INDEX tags_image ON tags(image_id);"
+	"CREATE TABLE repo_digests ("
+	"  name TEXT PRIMARY KEY,"            /* "docker.io/library/busybox@sha256:..." */
+	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
+	"CREATE INDEX repo_digests_image ON repo_digests(image_id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

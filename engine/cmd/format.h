@@ -1,0 +1,22 @@
+/* format.h: --format for the commands of this directory, on top of the
+ * template engine (engine/core/template.h), with docker's statuses: a
+ * template that does not parse exits 64 ("template parsing error: ..."),
+ * one that fails while running exits 1. */
+#ifndef BERTH_CMD_FORMAT_H
+#define BERTH_CMD_FORMAT_H
+
+#include <jansson.h>
+#include "../core/err.h"
+#include "../core/template.h"
+
+#define FORMAT_HELP "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template"
+
+/* A list command's rows (a JSON array of objects) through a format: NULL
+ * or "" or "table" is default_table. */
+int format_list(const char *format, const char *default_table, json_t *rows, tmpl_field_name_fn columns,
+		berr_t *err);
+
+/* Parse a single-object format (inspect's): "json" is {{json .}}. */
+int format_parse(const char *format, struct tmpl **out, berr_t *err);
+
+#endif

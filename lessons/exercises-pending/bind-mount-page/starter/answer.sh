@@ -1,0 +1,2 @@
+#!/bin/sh
+# Write your berth run command below.

@@ -1,0 +1,3 @@
+#!/bin/sh
+berth images
+berth image inspect --format '{{json .Config.Cmd}}' busybox

@@ -1,0 +1,4 @@
+#!/bin/sh
+berth images
+# Go's own formatting prints [sh], not JSON
+berth image inspect --format '{{.Config.Cmd}}' busybox

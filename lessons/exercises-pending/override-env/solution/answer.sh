@@ -1,0 +1,2 @@
+#!/bin/sh
+berth run --rm -e GREETING=annyeong busybox sh -c 'echo "$GREETING from the container"'

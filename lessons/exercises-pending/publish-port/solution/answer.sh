@@ -1,0 +1,3 @@
+#!/bin/sh
+berth run -d --name web -p 8088:80 busybox \
+	sh -c 'mkdir -p /www && echo "hello from berth" > /www/index.html && exec httpd -f -p 80 -h /www'

@@ -1,0 +1,2 @@
+#!/bin/sh
+berth pull localhost:5000/course/busybox:latest

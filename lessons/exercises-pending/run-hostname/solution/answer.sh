@@ -1,0 +1,2 @@
+#!/bin/sh
+berth run --rm busybox hostname

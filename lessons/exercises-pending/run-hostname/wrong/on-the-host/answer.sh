@@ -1,0 +1,3 @@
+#!/bin/sh
+# runs hostname on the host, not in a container
+hostname

@@ -1,0 +1,11 @@
+#!/bin/sh
+set -e
+# Build hello:v1 from a Dockerfile given on standard input ("-": no build context).
+berth build -t hello:v1 - <<'DOCKERFILE'
+FROM busybox
+CMD ["echo", "hello from the registry"]
+DOCKERFILE
+
+# Now tag it for the registry at localhost:5000 and push it.
+berth tag hello:v1 localhost:5000/course/hello:v1
+berth push localhost:5000/course/hello:v1

@@ -1,0 +1,2 @@
+#!/bin/sh
+# Write your command below.

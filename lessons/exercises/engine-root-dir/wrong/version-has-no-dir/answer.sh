@@ -1,0 +1,3 @@
+#!/bin/sh
+# version describes the programs, not where they keep data
+berth version | grep "Dir"

@@ -1,0 +1,3 @@
+#!/bin/sh
+# the right line is in there, with thirty others
+berth info

@@ -1,0 +1,2 @@
+#!/bin/sh
+berth lab list

@@ -1,0 +1,3 @@
+#!/bin/sh
+# shows the help, not the exercises
+berth lab

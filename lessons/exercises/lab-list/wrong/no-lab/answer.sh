@@ -1,0 +1,3 @@
+#!/bin/sh
+# forgot that the course tool lives under "berth lab"
+berth list

@@ -1,0 +1,3 @@
+#!/bin/sh
+# matches the cgroup driver too
+berth info | grep Driver
