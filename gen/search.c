@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SENTENCE_MAX 240     /* bytes of a sentence kept for the result list */
-#define CODE_LINE_MAX 120
+#define SENTENCE_MAX 150     /* bytes of a sentence kept for the result list */
 #define CODE_LINES_MAX 40
 #define WORD_MAX 40
 
@@ -273,6 +272,10 @@ static void add_sentence(struct search_index *s, int doc, int anchor, int kind, 
 	}
 	struct add_ctx a = {.s = s, .id = doc};
 	search_tokens(t, false, add_token, &a);
+	if (max == 0) {
+		free(t);
+		return;
+	}
 	s->sent = xrealloc(s->sent, (s->n_sent + 1) * sizeof(*s->sent));
 	s->sent[s->n_sent++] = (struct sentence){.doc = doc, .anchor = anchor, .kind = kind, .text = clip(t, k, max)};
 	free(t);
@@ -285,13 +288,28 @@ void search_add_text(struct search_index *s, int doc, const char *anchor, const 
 
 	if (kind == SEARCH_CODE) {
 		int lines = 0;
+		/* In a console session only the commands are worth finding: the
+		 * output (ids, digests, tables) is noise and most of the index's
+		 * weight. */
+		bool console = strncmp(p, "$ ", 2) == 0 || strstr(p, "\n$ ") != NULL;
 		while (*p && lines < CODE_LINES_MAX) {
 			const char *eol = strchr(p, '\n');
 			size_t n = eol ? (size_t)(eol - p) : strlen(p);
+			bool prompt = n >= 2 && p[0] == '$' && p[1] == ' ';
+			if (console && !prompt) {
+				if (!eol)
+					break;
+				p = eol + 1;
+				continue;
+			}
 			/* Console prompts are not part of what people search for. */
-			if (n >= 2 && p[0] == '$' && p[1] == ' ')
+			if (prompt)
 				p += 2, n -= 2;
-			add_sentence(s, doc, a, kind, p, n, CODE_LINE_MAX);
+			/* Code lines are found through their words but not kept as
+			 * result sentences: the prose around a block says what it
+			 * does, and keeping every line would push the course's index
+			 * past its 300 KB budget. */
+			add_sentence(s, doc, a, kind, p, n, 0);
 			lines++;
 			if (!eol)
 				break;
