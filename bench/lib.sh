@@ -75,11 +75,12 @@ berth_net_none() {
 # The number of timed runs: at least 10 (hyperfine's medians need them),
 # 20 for the fast ones in a full run.  A slow metric (seconds a run) runs
 # each command once in the quick run: a smoke check of the harness and a
-# rough figure, not a measurement.
+# rough figure, not a measurement.  A slow command's warm-up is its probe
+# run (see hf): a second one would add minutes and warm nothing more.
 runs_fast() { if [ "$BENCH_QUICK" = 1 ]; then echo 10; else echo 20; fi; }
 runs_slow() { if [ "$BENCH_QUICK" = 1 ]; then echo 1; else echo 10; fi; }
 warmup_fast() { if [ "$BENCH_QUICK" = 1 ]; then echo 1; else echo 3; fi; }
-warmup_slow() { if [ "$BENCH_QUICK" = 1 ]; then echo 0; else echo 1; fi; }
+warmup_slow() { echo 0; }
 
 # The multi-layer image for load, pull and push: ~200 MB, or its ~50 MB
 # sibling (the same shape, a quarter of the bytes) in a quick run.

@@ -15,6 +15,7 @@ tmp=$readme.tmp
 # Everything before the section stays as it is.
 awk '/^## Performance$/ { exit } { print }' "$readme" >"$tmp"
 {
+	[ -z "$(tail -n 1 "$tmp")" ] || echo
 	echo "## Performance"
 	echo
 	echo '```sh'
@@ -24,8 +25,13 @@ awk '/^## Performance$/ { exit } { print }' "$readme" >"$tmp"
 	echo
 	perl -MJSON::PP -e '
 		local $/; my $d = decode_json(<STDIN>); my $m = $d->{machine};
-		printf "Measured on %s, %s cores, %s GiB, Linux %s, at commit %s (%s).\n",
-			$m->{cpu}, $m->{cores}, $m->{memory_gib} // "?", $m->{kernel}, $d->{commit}, $d->{timestamp};
+		my $t = $d->{timestamp};
+		$t =~ s/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d).*/$1-$2-$3 $4:$5 UTC/;
+		printf "Measured on %s, %s cores, %s GiB, Linux %s, at commit %s, %s",
+			$m->{cpu}, $m->{cores}, $m->{memory_gib} // "?", $m->{kernel}, $d->{commit}, $t;
+		printf ", with a load average of %s from other jobs on the machine when it started", $m->{loadavg}
+			if defined $m->{loadavg};
+		print ".\n";
 	' <"$json"
 	cat <<'TEXT'
 berth beside the tool a learner would pick instead, each measured in the same

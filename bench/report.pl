@@ -190,10 +190,11 @@ sub cmd_table {
 	}
 	my $mc = $doc->{machine} || {};
 	my $when = $doc->{timestamp} // '?';
-	printf "\n%s run of %s at commit %s on %s (%s cores), Linux %s%s.\n",
+	printf "\n%s run of %s at commit %s on %s (%s cores), Linux %s%s%s.\n",
 		$doc->{quick} ? 'Quick' : 'Full', $when, $doc->{commit} // '?', $mc->{cpu} // '?',
 		$mc->{cores} // '?', $mc->{kernel} // '?',
-		$doc->{storage} ? "; state and scratch on $doc->{storage}" : '';
+		$doc->{storage} ? "; state and scratch on $doc->{storage}" : '',
+		defined $mc->{loadavg} ? "; load average $mc->{loadavg} at the start" : '';
 	print $doc->{quick}
 		? "A quick run: medians of 10 runs for fast commands, one run of each slow one (a rough figure); ratio = berth / peer.\n"
 		: "Medians of hyperfine runs interleaved in rounds (10 to 20 a command); ratio = berth / peer.\n";

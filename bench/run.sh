@@ -101,6 +101,8 @@ mkdir -p "$BERTH_ROOT"
 : >"$BENCH_RUN/rows.tsv"
 
 started=$(date +%s)
+# What else the machine was doing: a shared machine's neighbours show here.
+loadavg=$(cut -d' ' -f1 /proc/loadavg)
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 echo "bench: $([ $BENCH_QUICK = 1 ] && echo quick || echo full) run, logs in ${BENCH_RUN#$BENCH_TOP/}" >&2
 
@@ -151,7 +153,7 @@ perl bench/report.pl json "$BENCH_RUN/rows.tsv" timestamp="$stamp" quick="$BENCH
 	commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
 	seconds="$(($(date +%s) - started))" \
 	machine.cpu="$cpu" machine.cores="$(nproc)" machine.kernel="$(uname -r)" \
-	machine.memory_gib="$mem" >"$out.tmp" && mv "$out.tmp" "$out" || exit 1
+	machine.memory_gib="$mem" machine.loadavg="$loadavg" >"$out.tmp" && mv "$out.tmp" "$out" || exit 1
 cp "$out" "$BENCH_DIR/latest.json"
 echo >&2
 perl bench/report.pl table "$out" | tee "$BENCH_DIR/latest.md"
