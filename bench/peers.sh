@@ -51,7 +51,9 @@ start_dockerd() {
 	DOCKERD_EXEC_ROOT=$exec_root
 	pool=$(docker_pool) || pool=""
 	rm -f "$d/docker.sock" "$d/docker.pid"
-	dockerd --data-root "$data" --exec-root "$exec_root" -H "unix://$d/docker.sock" \
+	# A session of its own: a Ctrl-C on the terminal is for run.sh, which
+	# stops dockerd after removing its containers.
+	setsid dockerd --data-root "$data" --exec-root "$exec_root" -H "unix://$d/docker.sock" \
 		--pidfile "$d/docker.pid" --bridge=none --iptables=false --ip-masq=false \
 		${pool:+--default-address-pool "base=$pool,size=24"} \
 		--log-level warn >"$d/dockerd.log" 2>&1 </dev/null &
@@ -135,7 +137,7 @@ storage:
 http:
   addr: 127.0.0.1:$port
 EOF
-	docker-registry serve "$r/config.yml" >"$r/registry.log" 2>&1 </dev/null &
+	setsid docker-registry serve "$r/config.yml" >"$r/registry.log" 2>&1 </dev/null &
 	pid=$!
 	for i in $(seq 1 50); do
 		if curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then

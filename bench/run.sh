@@ -77,8 +77,21 @@ cleanup() {
 	fi
 	rm -rf "$BENCH_SCRATCH"
 }
+# Ctrl-C reaches this script alone: the metrics and the peers run in
+# sessions of their own (setsid), so that they are stopped here, in order
+# (the metric's processes first, then containers, registry and dockerd),
+# rather than each on its own.
+metric_pid=""
+interrupted() {
+	echo "bench: interrupted" >&2
+	if [ -n "$metric_pid" ]; then
+		kill -TERM -- "-$metric_pid" 2>/dev/null
+		wait "$metric_pid" 2>/dev/null
+	fi
+	exit 130
+}
 trap cleanup EXIT
-trap 'echo "bench: interrupted" >&2; exit 130' INT TERM HUP
+trap interrupted INT TERM HUP
 
 # A fresh run directory, scratch and berth root per run; the fixtures
 # persist (they are a cache).
@@ -134,8 +147,13 @@ for m in bench/metrics/*.sh; do
 	t0=$(date +%s)
 	echo "bench: $name" >&2
 	before=$(wc -l <"$BENCH_RUN/rows.tsv")
-	bash "$m" 2>>"$BENCH_RUN/$name.err"
+	# In the background and waited for: the wait returns at once when a
+	# signal comes, and the trap runs.
+	setsid bash "$m" 2>>"$BENCH_RUN/$name.err" </dev/null &
+	metric_pid=$!
+	wait "$metric_pid"
 	rc=$?
+	metric_pid=""
 	if [ $rc -ne 0 ]; then
 		echo "bench: $name exited with $rc (see ${BENCH_RUN#$BENCH_TOP/}/$name.err)" >&2
 		# Never drop a metric silently: a script that died says so in the table.
