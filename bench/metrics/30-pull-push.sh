@@ -36,19 +36,19 @@ fi
 pr=$BENCH_SCRATCH/pull-root
 od=$BENCH_SCRATCH/pull-oci
 cmds=()
-[ $landed = 1 ] && cmds+=(berth "rm -rf $pr" "$BERTH --root $pr pull -q $reg/bench/big:latest")
+[ $landed = 1 ] && cmds+=(berth "rm -rf $pr" "$BERTH --root $pr pull $reg/bench/big:latest")
 # Every name of the image goes, or docker would keep its layers and only
 # fetch a manifest.
 [ -n "$DOCKER" ] && cmds+=(docker "$DOCKER rmi -f $reg/bench/big:latest bench/big:latest >/dev/null 2>&1; true" \
-	"$DOCKER pull -q $reg/bench/big:latest")
+	"$DOCKER pull $reg/bench/big:latest")
 [ -z "$skopeo_missing" ] && cmds+=(skopeo "rm -rf $od" \
 	"skopeo copy -q --src-tls-verify=false docker://$reg/bench/big:latest oci:$od:latest")
 hf pull "$(runs_slow)" "$(warmup_slow)" --noshell -- "${cmds[@]}"
 
 # A second pull: the image is there already.
 cmds=()
-[ $landed = 1 ] && cmds+=(berth "" "$BERTH --root $pr pull -q $reg/bench/big:latest")
-[ -n "$DOCKER" ] && cmds+=(docker "" "$DOCKER pull -q $reg/bench/big:latest")
+[ $landed = 1 ] && cmds+=(berth "" "$BERTH --root $pr pull $reg/bench/big:latest")
+[ -n "$DOCKER" ] && cmds+=(docker "" "$DOCKER pull $reg/bench/big:latest")
 hf pull-again "$(runs_fast)" "$(warmup_fast)" --noshell -- "${cmds[@]}"
 
 # The push target.
@@ -66,10 +66,10 @@ cmds=()
 if [ -z "$push_missing" ]; then
 	if [ $landed = 1 ] && "$BERTH" load -q -i "$img" >/dev/null 2>&1 &&
 		"$BERTH" tag bench/big:latest "$preg/bench/berth:latest"; then
-		cmds+=(berth "$wipe" "$BERTH push -q $preg/bench/berth:latest")
+		cmds+=(berth "$wipe" "$BERTH push $preg/bench/berth:latest")
 	fi
 	if [ -n "$DOCKER" ] && $DOCKER tag "$reg/bench/big:latest" "$preg/bench/docker:latest" 2>/dev/null; then
-		cmds+=(docker "$wipe" "$DOCKER push -q $preg/bench/docker:latest")
+		cmds+=(docker "$wipe" "$DOCKER push $preg/bench/docker:latest")
 	fi
 	[ -z "$skopeo_missing" ] && cmds+=(skopeo "$wipe" \
 		"skopeo copy -q --dest-tls-verify=false docker-archive:$img docker://$preg/bench/skopeo:latest")
