@@ -101,3 +101,86 @@ test_grep() {
 		return 1
 	fi
 }
+
+# ---- containers (the runtime's tests) -----------------------------------
+#
+# load_seed: the seed image (build/images/busybox.tar, made by `make`) in
+# this file's root, a cgroup parent of this file's own (so that leak checks
+# see only its containers), and containers removed at the end even when a
+# test failed.
+load_seed() {
+	BERTH_CGROUP_PARENT="berth-test-$$"
+	export BERTH_CGROUP_PARENT
+	test_at_end 'berth rm -f $(berth ps -aq) >/dev/null 2>&1; remove_test_cgroups'
+	berth load -i "$BERTH_BUILD/images/busybox.tar" >/dev/null
+}
+
+# The (empty) cgroup parent directories this file made.
+remove_test_cgroups() {
+	[ -n "${BERTH_CGROUP_PARENT:-}" ] || return 0
+	for d in /sys/fs/cgroup/*/"$BERTH_CGROUP_PARENT" /sys/fs/cgroup/"$BERTH_CGROUP_PARENT"; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	done
+	return 0
+}
+
+# berth processes (CLIs, monitors, background cleaners) of this root.
+root_processes() {
+	local p
+	for p in $(pgrep -x berth 2>/dev/null); do
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "BERTH_ROOT=$BERTH_ROOT" && echo "$p"
+	done
+	return 0
+}
+
+# Nothing of this file's containers may be left: rows, directories,
+# cgroups (and so processes in them), monitors, mounts.  Removal frees disk
+# blocks in the background, so processes get a moment to finish.
+check_no_leaks() {
+	local left n d i
+	left=$(berth ps -aq) || return 1
+	if [ -n "$left" ]; then
+		echo "containers left: $left" >&2
+		return 1
+	fi
+	if [ -n "$(ls -A "$BERTH_ROOT/containers" 2>/dev/null)" ]; then
+		echo "container directories left: $(ls "$BERTH_ROOT/containers")" >&2
+		return 1
+	fi
+	for d in /sys/fs/cgroup/*/"${BERTH_CGROUP_PARENT:-berth}" /sys/fs/cgroup/"${BERTH_CGROUP_PARENT:-berth}"; do
+		[ -d "$d" ] || continue
+		n=$(find "$d" -mindepth 1 -maxdepth 1 -type d | wc -l)
+		if [ "$n" != 0 ]; then
+			echo "cgroups left in $d: $(ls "$d")" >&2
+			return 1
+		fi
+	done
+	for i in $(seq 50); do
+		[ -z "$(root_processes)" ] && break
+		sleep 0.1
+	done
+	if [ -n "$(root_processes)" ]; then
+		echo "processes left: $(root_processes | xargs ps -o pid,args -p)" >&2
+		return 1
+	fi
+	if grep -q " $TMP" /proc/self/mountinfo; then
+		echo "mounts left:" >&2
+		grep " $TMP" /proc/self/mountinfo >&2
+		return 1
+	fi
+	return 0
+}
+
+# Poll until a command succeeds (at most ~10 s): for states that a
+# background process reaches a moment later.
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		if eval "$1" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "timed out waiting for: $1" >&2
+	return 1
+}

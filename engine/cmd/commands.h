@@ -29,7 +29,47 @@ int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_system_check(struct berth *b, int argc, char **argv, berr_t *err);
 
+/* registry.c */
+int cmd_pull(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_push(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_login(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_logout(struct berth *b, int argc, char **argv, berr_t *err);
+
 /* lab.c */
 int cmd_lab(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* run.c */
+int cmd_run(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_create(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_start(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* container.c */
+int cmd_stop(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_restart(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_kill(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_rm(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_wait(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_pause(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_unpause(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_rename(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_container_prune(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_top(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_stats(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_container_inspect(struct berth *b, int argc, char **argv, berr_t *err);
+/* `berth inspect`: a container first, then an image. */
+int cmd_inspect_any(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* ps.c */
+int cmd_ps(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* logs.c */
+int cmd_logs(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* exec.c */
+int cmd_exec(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* cp.c */
+int cmd_cp(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_export(struct berth *b, int argc, char **argv, berr_t *err);
 
 #endif

@@ -52,6 +52,45 @@ static const char *const migrations[] = {
 	"  name TEXT PRIMARY KEY,"            /* "docker.io/library/busybox@sha256:..." */
 	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
 	"CREATE INDEX repo_digests_image ON repo_digests(image_id);",
+	/* 3: where blobs were seen on registries (issue 6).  A pull or push
+	 * records (blob, registry host, repository); a later push of the
+	 * same blob to another repository of that registry mounts it from
+	 * there instead of uploading it again (docker's "Mounted from"). */
+	"CREATE TABLE blob_sources ("
+	"  digest TEXT NOT NULL,"
+	"  registry TEXT NOT NULL,"           /* "localhost:5000", "registry-1.docker.io" */
+	"  repository TEXT NOT NULL,"         /* "library/busybox" */
+	"  added INTEGER NOT NULL,"           /* ns */
+	"  PRIMARY KEY (digest, registry, repository));",
+	/* 4: containers (issue 4): one row per container (engine/core/container.c).  config and
+	 * host_config are docker's Config and HostConfig as JSON; times are ns
+	 * since the epoch (0 = never); pid_start/monitor_start are the processes'
+	 * start times from /proc/PID/stat, so a recycled pid is never mistaken
+	 * for ours. */
+	"CREATE TABLE containers ("
+	" id TEXT PRIMARY KEY CHECK (length(id) = 64),"
+	" name TEXT NOT NULL UNIQUE,"
+	" image_id TEXT NOT NULL,"
+	" image_ref TEXT NOT NULL DEFAULT '',"
+	" created INTEGER NOT NULL DEFAULT 0,"
+	" path TEXT NOT NULL DEFAULT '',"
+	" args TEXT NOT NULL DEFAULT '[]',"
+	" config TEXT NOT NULL DEFAULT '{}',"
+	" host_config TEXT NOT NULL DEFAULT '{}',"
+	" state TEXT NOT NULL DEFAULT 'created' CHECK (state IN"
+	"  ('created','running','paused','restarting','exited','dead','removing')),"
+	" pid INTEGER NOT NULL DEFAULT 0,"
+	" pid_start INTEGER NOT NULL DEFAULT 0,"
+	" monitor_pid INTEGER NOT NULL DEFAULT 0,"
+	" monitor_start INTEGER NOT NULL DEFAULT 0,"
+	" exit_code INTEGER NOT NULL DEFAULT 0,"
+	" oom_killed INTEGER NOT NULL DEFAULT 0,"
+	" error TEXT NOT NULL DEFAULT '',"
+	" started_at INTEGER NOT NULL DEFAULT 0,"
+	" finished_at INTEGER NOT NULL DEFAULT 0,"
+	" restart_count INTEGER NOT NULL DEFAULT 0,"
+	" stop_requested INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX containers_image ON containers(image_id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

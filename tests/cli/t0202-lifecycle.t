@@ -1,0 +1,173 @@
+#!/bin/sh
+# A container's life from any later CLI: create, start, ps, stop, kill,
+# restart, wait, pause, rename, rm, prune, inspect.
+. "$(dirname "$0")/../lib.sh"
+
+load_seed
+
+test_expect_success 'create makes a container that ps -a shows as Created' '
+	id=$(berth create --name c1 busybox sleep 1000) &&
+	test ${#id} = 64 &&
+	berth ps -a >out &&
+	head -1 out | grep "^CONTAINER ID   IMAGE     COMMAND        CREATED" &&
+	grep "^$(echo $id | cut -c1-12)   busybox   \"sleep 1000\"" out &&
+	grep "Created" out && grep "c1$" out &&
+	test -z "$(berth ps -q)"
+'
+
+test_expect_success 'start runs it detached; ps shows Up' '
+	test "$(berth start c1)" = c1 &&
+	berth ps >out &&
+	grep "Up " out && grep "c1$" out &&
+	test "$(berth inspect -f "{{.State.Running}} {{.State.Status}}" c1)" = "true running"
+'
+
+test_expect_success 'a container is found by name, full id and unique id prefix' '
+	id=$(berth inspect -f "{{.Id}}" c1) &&
+	test "$(berth inspect -f "{{.Name}}" $id)" = /c1 &&
+	test "$(berth inspect -f "{{.Name}}" $(echo $id | cut -c1-5))" = /c1 &&
+	test "$(berth inspect -f "{{.Name}}" /c1)" = /c1
+'
+
+test_expect_success 'pause and unpause freeze it; ps says (Paused)' '
+	test "$(berth pause c1)" = c1 &&
+	berth ps | grep "(Paused)" &&
+	test "$(berth inspect -f "{{.State.Paused}}" c1)" = true &&
+	test_status 1 berth pause c1 2>err && grep "is already paused" err &&
+	test_status 1 berth exec c1 true 2>err && grep "is paused, unpause the container before exec" err &&
+	test "$(berth unpause c1)" = c1 &&
+	test "$(berth inspect -f "{{.State.Status}}" c1)" = running &&
+	test_status 1 berth unpause c1 2>err && grep "is not paused" err
+'
+
+test_expect_success 'rm refuses a running container without -f' '
+	test_status 1 berth rm c1 2>err &&
+	grep "You cannot remove a running container" err
+'
+
+test_expect_success 'stop: SIGTERM, then SIGKILL after -t seconds; Exited (137)' '
+	test "$(berth stop -t 1 c1)" = c1 &&
+	test "$(berth inspect -f "{{.State.Status}} {{.State.ExitCode}}" c1)" = "exited 137" &&
+	berth ps -a | grep "Exited (137)" &&
+	test -z "$(berth ps -q)"
+'
+
+test_expect_success 'a program that handles SIGTERM stops at once with its own code' '
+	berth run -d --name trap busybox sh -c "trap \"exit 42\" TERM; while true; do sleep 0.1; done" >/dev/null &&
+	sleep 0.3 &&
+	berth stop -t 10 trap >/dev/null &&
+	test "$(berth inspect -f "{{.State.ExitCode}}" trap)" = 42 &&
+	berth rm trap >/dev/null
+'
+
+test_expect_success '--stop-signal is used by stop' '
+	berth run -d --name sig --stop-signal USR1 busybox sh -c "trap \"exit 10\" USR1; while true; do sleep 0.1; done" >/dev/null &&
+	sleep 0.3 &&
+	berth stop sig >/dev/null &&
+	test "$(berth inspect -f "{{.State.ExitCode}}" sig)" = 10 &&
+	berth rm sig >/dev/null
+'
+
+test_expect_success 'kill sends SIGKILL (or -s); wait prints the exit code' '
+	berth start c1 >/dev/null &&
+	test "$(berth kill c1)" = c1 &&
+	test "$(berth wait c1)" = 137 &&
+	test_status 1 berth kill c1 2>err && grep "is not running" err
+'
+
+test_expect_success 'wait blocks until the container exits' '
+	berth run -d --name w1 busybox sh -c "sleep 0.5; exit 7" >/dev/null &&
+	test "$(berth wait w1)" = 7 &&
+	berth rm w1 >/dev/null
+'
+
+test_expect_success 'restart starts it again' '
+	test "$(berth restart -t 1 c1)" = c1 &&
+	test "$(berth inspect -f "{{.State.Status}}" c1)" = running &&
+	berth stop -t 0 c1 >/dev/null
+'
+
+test_expect_success 'rename; the old name is free, the new one taken' '
+	berth rename c1 c2 &&
+	test "$(berth inspect -f "{{.Name}}" c2)" = /c2 &&
+	test_status 1 berth inspect c1 >/dev/null 2>&1 &&
+	berth create --name other busybox true >/dev/null &&
+	test_status 1 berth rename c2 other 2>err &&
+	grep "is already in use" err &&
+	berth rm other >/dev/null
+'
+
+test_expect_success 'inspect has docker'"'"'s shape' '
+	berth inspect c2 >out &&
+	for k in Id Created Path Args State Image Name RestartCount HostConfig Config NetworkSettings Mounts GraphDriver; do
+		grep "\"$k\":" out || return 1
+	done &&
+	for k in Status Running Paused Restarting OOMKilled Dead Pid ExitCode Error StartedAt FinishedAt; do
+		grep "\"$k\":" out || return 1
+	done &&
+	test "$(berth inspect -f "{{.Config.Image}} {{json .Config.Cmd}}" c2)" = "busybox [\"sleep\",\"1000\"]" &&
+	test "$(berth container inspect -f "{{.HostConfig.RestartPolicy.Name}}" c2)" = no
+'
+
+test_expect_success 'inspect falls back to images, and says what it did not find' '
+	berth inspect -f "{{.Id}}" busybox | grep "^sha256:" &&
+	test_status 1 berth inspect nosuchthing >out 2>err &&
+	grep "Error: No such object: nosuchthing" err
+'
+
+test_expect_success 'ps: -q, --no-trunc, --format, filters' '
+	berth run -d --name up1 -l role=web busybox sleep 1000 >/dev/null &&
+	test "$(berth ps -q)" = "$(berth inspect -f "{{.Id}}" up1 | cut -c1-12)" &&
+	test "$(berth ps -q --no-trunc)" = "$(berth inspect -f "{{.Id}}" up1)" &&
+	test "$(berth ps --format "{{.Names}} {{.State}}")" = "up1 running" &&
+	berth ps -a --format "table {{.Names}}\t{{.Status}}" >out &&
+	head -1 out | grep "^NAMES" &&
+	test "$(berth ps -a --filter status=exited --format "{{.Names}}")" = c2 &&
+	test "$(berth ps -a --filter name=up --format "{{.Names}}")" = up1 &&
+	test "$(berth ps -a --filter label=role=web --format "{{.Names}}")" = up1 &&
+	test "$(berth ps -a --filter label=role --format "{{.Names}}")" = up1 &&
+	test "$(berth ps -a --filter ancestor=busybox --format "{{.Names}}" | wc -l)" = 2 &&
+	test_status 1 berth ps --filter status=bogus 2>err && grep "Invalid filter '"'"'status=bogus'"'"'" err &&
+	test_status 1 berth ps --filter foo=bar 2>err && grep "Invalid filter '"'"'foo'"'"'" err
+'
+
+test_expect_success 'a long command is truncated with an ellipsis unless --no-trunc' '
+	berth create --name long busybox sh -c "echo out; echo err >&2; exit 3" >/dev/null &&
+	berth ps -a --filter name=long --format "{{.Command}}" >out &&
+	test "$(cat out)" = "\"sh -c '"'"'echo out; ec…\"" &&
+	berth ps -a --no-trunc --filter name=long --format "{{.Command}}" | grep "exit 3'"'"'\"$" &&
+	berth rm long >/dev/null
+'
+
+test_expect_success 'rm -f removes a running container' '
+	test "$(berth rm -f up1)" = up1 &&
+	test_status 1 berth inspect up1 >/dev/null 2>&1
+'
+
+test_expect_success 'errors name what was not found, status 1' '
+	test_status 1 berth stop nosuch 2>err && grep "Error response from daemon: No such container: nosuch" err &&
+	test_status 1 berth rm nosuch 2>err && grep "No such container: nosuch" err &&
+	test_status 1 berth wait nosuch 2>err &&
+	test_status 1 berth logs nosuch 2>err && grep "No such container: nosuch" err
+'
+
+test_expect_success 'container prune removes stopped containers only' '
+	berth run -d --name keepme busybox sleep 1000 >/dev/null &&
+	berth container prune -f >out &&
+	grep "^Deleted Containers:" out &&
+	grep "Total reclaimed space" out &&
+	test "$(berth ps -a --format "{{.Names}}")" = keepme &&
+	berth rm -f keepme >/dev/null
+'
+
+test_expect_success 'the container management commands answer too' '
+	berth container create --name mc busybox true >/dev/null &&
+	berth container ls -a --format "{{.Names}}" | grep -x mc &&
+	berth container rm mc >/dev/null
+'
+
+test_expect_success 'nothing is left behind' '
+	check_no_leaks
+'
+
+test_done
