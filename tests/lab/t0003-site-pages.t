@@ -77,12 +77,12 @@ test_expect_success 'a diagram from assets/ is shown with its alt text' '
 	done
 '
 
-test_expect_success 'the search index is a script with Hangul bigrams and lower-cased words, under 350 KB' '
+test_expect_success 'the search index is a script with Hangul bigrams and lower-cased words, under 300 KB' '
 	head -c 200 "$S/ko/search-index.js" | test_grep "window.BERTH_SEARCH=" &&
 	test_grep -F "\"레이\":" "$S/ko/search-index.js" &&
 	test_grep -F "\"dockerfile\":" "$S/en/search-index.js" &&
 	total=$(cat "$S"/ko/search-index.js "$S"/en/search-index.js | wc -c) &&
-	echo "index bytes: $total" && test "$total" -lt 358400
+	echo "index bytes: $total" && test "$total" -lt 307200
 '
 
 test_expect_success 'the glossary shows Korean and English side by side, with anchors' '
