@@ -266,8 +266,36 @@ static int hosts_write(struct berth *b, sqlite3 *db, const char *cid, berr_t *er
 		peers[n] = (struct hosts_peer){ip, name, av, id};
 		n++;
 	}
-	data = etc_hosts_render(own, hostname, peers, n);
+	{
+		/* Its own name and aliases on user networks: `ping myname` from
+		 * inside works, as docker's embedded DNS answers it. */
+		cleanup_strv char **names = xcalloc(1, sizeof(char *));
+		size_t nn = 0;
+		sqlite3_finalize(st);
+		st = NULL;
+		if (db_prepare(db,
+			       "SELECT c.name, e.aliases FROM endpoints e JOIN networks n ON n.id = e.network_id "
+			       "JOIN containers c ON c.id = e.container_id "
+			       "WHERE e.container_id = ? AND n.predefined = 0 AND e.ip IS NOT NULL ORDER BY e.idx",
+			       &st, err) < 0)
+			goto out;
+		sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			json_t *al = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+			size_t na = json_array_size(al);
+			names = xrealloc(names, (nn + na + 2) * sizeof(char *));
+			if (nn == 0)
+				names[nn++] = col_dup(st, 0);
+			for (size_t i = 0; i < na; i++)
+				if (json_string_value(json_array_get(al, i)))
+					names[nn++] = xstrdup(json_string_value(json_array_get(al, i)));
+			names[nn] = NULL;
+			json_decref(al);
+		}
+		data = etc_hosts_render(own, hostname, names, peers, n);
+	}
 	rc = etc_write(path, data, err);
+out:
 	for (size_t i = 0; i < n; i++)
 		cleanup_strvp(&alias_v[i]);
 	for (size_t i = 0; i < ns; i++)
