@@ -829,7 +829,8 @@ json_t *network_inspect_json(struct berth *b, const struct network *n)
 	json_object_set_new(o, "Driver", json_string(n->driver));
 	json_object_set_new(o, "EnableIPv6", json_false());
 	json_object_set_new(ipam, "Driver", json_string("default"));
-	json_object_set_new(ipam, n->predefined ? "Options" : "Options", n->predefined ? json_null() : json_object());
+	/* docker: null for the predefined networks, {} for created ones */
+	json_object_set_new(ipam, "Options", n->predefined ? json_null() : json_object());
 	if (json_array_size(n->ipam_config) > 0) {
 		json_decref(config);
 		config = json_deep_copy(n->ipam_config);
