@@ -674,6 +674,14 @@ void endpoint_down(struct berth *b, const char *container_id, struct ctr_net *ne
 		net->up = false;
 }
 
+void endpoint_names_changed(struct berth *b, const char *container_id)
+{
+	sqlite3 *db;
+	cleanup_berr berr_t e = NULL;
+	if (container_db(b, &db, &e) == 0)
+		hosts_refresh(b, db, container_id, true);
+}
+
 /* ---- connect / disconnect ---------------------------------------------------------------- */
 
 static bool container_live(const struct container *c)

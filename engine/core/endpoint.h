@@ -64,6 +64,9 @@ int endpoint_connect(struct berth *b, const char *net_ref, const char *ctr_ref, 
 		     const char *ip, berr_t *err);
 int endpoint_disconnect(struct berth *b, const char *net_ref, const char *ctr_ref, bool force, berr_t *err);
 
+/* The container was renamed: its peers' hosts files (and its own) say so. */
+void endpoint_names_changed(struct berth *b, const char *container_id);
+
 /* docker's NetworkSettings for inspect. */
 json_t *endpoint_network_settings(struct berth *b, const struct container *c);
 

@@ -149,6 +149,13 @@ test_expect_success 'connect and disconnect refuse what docker refuses' '
 	grep -qx "Error: No such container: nosuchctr" err
 '
 
+test_expect_success 'a renamed container is found by its new name' '
+	berth rename t-web t-web2 &&
+	berth exec t-app ping -c1 -W2 t-web2 >out && grep -q "1 packets received" out &&
+	! berth exec t-app cat /etc/hosts | grep -q "t-web " &&
+	berth rename t-web2 t-web
+'
+
 test_expect_success 'a stopped container frees its address and a restarted one gets one again' '
 	berth stop -t 0 t-web >/dev/null &&
 	test -z "$(berth inspect -f "{{(index .NetworkSettings.Networks \"t0400-a\").IPAddress}}" t-web)" &&
