@@ -137,6 +137,14 @@ bench: deps bench-deps all
 bench-compare:
 	@bash bench/compare.sh $(filter-out bench-compare,$(MAKECMDGOALS))
 
+# `make bench-compare OLD.json`: OLD.json is an argument, not a target.
+ifeq ($(firstword $(MAKECMDGOALS)),bench-compare)
+BENCH_COMPARE_ARGS := $(filter-out bench-compare,$(MAKECMDGOALS))
+.PHONY: $(BENCH_COMPARE_ARGS)
+$(BENCH_COMPARE_ARGS):
+	@:
+endif
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/berth
 	install -m 0755 $(BERTH) $(BERTH_LAB) $(DESTDIR)$(PREFIX)/bin/

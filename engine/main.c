@@ -23,6 +23,7 @@ static const struct command system_cmds[] = {
 };
 
 static const struct command image_cmds[] = {
+	{"build", cmd_build, NULL, "Build an image from a Dockerfile", NULL, false},
 	{"history", cmd_history, NULL, "Show the history of an image", NULL, false},
 	{"import", cmd_import, NULL, "Import the contents from a tarball to create a filesystem image", NULL, false},
 	{"inspect", cmd_image_inspect, NULL, "Display detailed information on one or more images", NULL, false},
@@ -95,11 +96,13 @@ static const struct command commands[] = {
 	{"run", cmd_run, NULL, "Create and run a new container from an image", "common", false},
 	{"exec", cmd_exec, NULL, "Execute a command in a running container", "common", false},
 	{"ps", cmd_ps, NULL, "List containers", "common", false},
+	{"build", cmd_build, NULL, "Build an image from a Dockerfile", "common", false},
 	{"images", cmd_images, NULL, "List images", "common", false},
 	{"version", cmd_version, NULL, "Show the berth version information", "common", false},
 	{"info", cmd_info, NULL, "Display system-wide information", "common", false},
 	{"container", NULL, container_cmds, "Manage containers", "management", false},
 	{"image", NULL, image_cmds, "Manage images", "management", false},
+	{"compose", cmd_compose, NULL, "Define and run multi-container applications", "management", false},
 	{"network", NULL, network_cmds, "Manage networks", "management", false},
 	{"pull", cmd_pull, NULL, "Download an image from a registry", "common", false},
 	{"push", cmd_push, NULL, "Upload an image to a registry", "common", false},

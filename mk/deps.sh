@@ -15,9 +15,12 @@ iproute2 iptables nftables procps psmisc util-linux apache2-utils
 sqlite3 clang libclang-rt-14-dev
 chromium fonts-nanum
 "
-# Extra peers only the benchmarks need (make bench-deps).
+# Extra peers only the benchmarks need (make bench-deps): dockerd and its
+# runc, hugo, docker-compose 1.29, iperf3 for published ports, GNU time for
+# peak RSS, python3 for the fixtures, debootstrap for BENCH_DEBOOTSTRAP=1.
+# skopeo, umoci, docker-registry and hyperfine are in the list above.
 if [ "${1:-}" = "--bench" ]; then
-	PACKAGES="$PACKAGES docker.io runc hugo time iperf3"
+	PACKAGES="$PACKAGES docker.io runc hugo time docker-compose iperf3 python3 debootstrap curl"
 fi
 
 # One dpkg-query for all: installed ones print "NAME ii", unknown ones

@@ -22,6 +22,9 @@ int cmd_import(struct berth *b, int argc, char **argv, berr_t *err);
 /* docker's "Are you sure you want to continue? [y/N]" after a warning. */
 bool cli_confirm(const char *warning);
 
+/* build.c: build, image build */
+int cmd_build(struct berth *b, int argc, char **argv, berr_t *err);
+
 /* inspect.c: `berth inspect` (images; other objects as they land) */
 int cmd_inspect(struct berth *b, int argc, char **argv, berr_t *err);
 
@@ -93,5 +96,7 @@ int cmd_volume_prune(struct berth *b, int argc, char **argv, berr_t *err);
 
 /* port.c */
 int cmd_port(struct berth *b, int argc, char **argv, berr_t *err);
+/* compose.c */
+int cmd_compose(struct berth *b, int argc, char **argv, berr_t *err);
 
 #endif

@@ -155,15 +155,15 @@ void ctr_sweep_trash(struct berth *b)
 
 /* Files and row; its mounts forgotten and, with `volumes` (rm -v, and
  * always for --rm and failed creates, as docker), its anonymous volumes
- * removed (volume.h). */
-static int remove_files(struct berth *b, const struct container *c, bool volumes, berr_t *err);
+ * removed (volume.h).  `cgroups_gone`: the caller reaped it already. */
+static int remove_files(struct berth *b, const struct container *c, bool volumes, bool cgroups_gone, berr_t *err);
 
 int ctr_remove_files(struct berth *b, const struct container *c, berr_t *err)
 {
-	return remove_files(b, c, true, err);
+	return remove_files(b, c, true, false, err);
 }
 
-static int remove_files(struct berth *b, const struct container *c, bool volumes, berr_t *err)
+static int remove_files(struct berth *b, const struct container *c, bool volumes, bool cgroups_gone, berr_t *err)
 {
 	const char *id = c->id;
 	cleanup_free char *cdir = container_dir(b, id);
@@ -173,9 +173,11 @@ static int remove_files(struct berth *b, const struct container *c, bool volumes
 	struct cgroup cg;
 	cleanup_berr berr_t e2 = NULL;
 
-	container_set_state(b, id, CS_REMOVING, &e2);
+	/* One write the less on the hot path: the row goes in a moment. */
+	if (!cgroups_gone)
+		container_set_state(b, id, CS_REMOVING, &e2);
 	volume_release_container(b, id, volumes, &e2);
-	if (ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
+	if (!cgroups_gone && ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 		cgroup_remove(&cg, &e2);
 		cgroup_free(&cg);
 	}
@@ -412,8 +414,9 @@ bool restart_wanted(const struct start_spec *s, int code, int restart_count, boo
 
 int ctr_record_exit(struct berth *b, struct container *c, int code, bool oom, const char *error, berr_t *err)
 {
+	/* Called after runner_reap: its cgroup is gone already. */
 	if (json_is_true(json_object_get(c->host_config, "AutoRemove")))
-		return ctr_remove_files(b, c, err);
+		return remove_files(b, c, true, true, err);
 	if (container_set_exited(b, c->id, code, oom, error, err) < 0)
 		return -1;
 	c->state = CS_EXITED;
@@ -793,7 +796,7 @@ int ctr_remove_v(struct berth *b, struct container *c, bool force, bool volumes,
 		if (c->monitor_pid != getpid())
 			wait_pid_gone(c->monitor_pid, c->monitor_start, 5000);
 	}
-	return remove_files(b, c, volumes, err);
+	return remove_files(b, c, volumes, false, err);
 }
 
 /* ---- refresh ---------------------------------------------------------- */
