@@ -312,7 +312,7 @@ static void hosts_refresh(struct berth *b, sqlite3 *db, const char *cid, bool se
 {
 	cleanup_stmt sqlite3_stmt *st = NULL;
 	cleanup_berr berr_t e = NULL;
-	cleanup_close int lock = network_root_lock(b, &e);
+	cleanup_close int lock = -1;
 	char **ids = NULL;
 	size_t n = 0;
 
@@ -330,6 +330,10 @@ static void hosts_refresh(struct berth *b, sqlite3 *db, const char *cid, bool se
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if (n == 0 && !self)
+		return; /* the default bridge, or alone on its networks */
+	/* Two CLIs rewriting the same file must not interleave. */
+	lock = network_root_lock(b, &e);
 	if (self) {
 		cleanup_berr berr_t e2 = NULL;
 		hosts_write(b, db, cid, &e2);
@@ -564,14 +568,8 @@ int endpoint_up(struct berth *b, struct container *c, struct ctr_net *net, berr_
 	}
 	if (write_static_files(b, c, false, err) < 0)
 		goto fail;
-	{
-		/* Its own hosts file, then its peers'. */
-		cleanup_berr berr_t e2 = NULL;
-		if (hosts_write(b, db, c->id, err) < 0)
-			goto fail;
-		hosts_refresh(b, db, c->id, false);
-		(void)e2;
-	}
+	/* Its own hosts file, then its peers', under the root's lock. */
+	hosts_refresh(b, db, c->id, true);
 	net->up = true;
 	rc = 0;
 	goto out;
