@@ -14,9 +14,10 @@
  *                     namespace (setns), so a failure here leaves no process
  *                     behind and a container never runs half-connected;
  *   endpoint_started  after the clone: the port proxy is forked for it;
- *   endpoint_down     after it exited: proxy stopped, veths deleted,
- *                     addresses and ports released, peers' hosts files
- *                     rewritten without it.
+ *   endpoint_down     after it exited: proxy stopped, addresses and
+ *                     ports released, peers' hosts files rewritten without
+ *                     it (its veths go with its namespace, which the
+ *                     kernel removes once the last process has left).
  *
  * `network connect/disconnect` do the same for one network while the
  * container runs, through its /proc/PID/ns/net.
