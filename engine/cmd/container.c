@@ -8,6 +8,7 @@
 #include "../core/container.h"
 #include "../core/ctrlist.h"
 #include "../core/ctrops.h"
+#include "../core/endpoint.h"
 #include "../core/image.h"
 #include "../core/lifecycle.h"
 #include "../core/network.h"
@@ -278,6 +279,8 @@ int cmd_rename(struct berth *b, int argc, char **argv, berr_t *err)
 		r = container_rename(b, c, newname, err);
 		if (r < 0 && !str_has_prefix((*err)->msg, "Error response"))
 			berr_wrap(err, "Error response from daemon");
+		if (r == 0)
+			endpoint_names_changed(b, c->id); /* peers' hosts files (endpoint.h) */
 	}
 	container_free(c);
 	free(a.argv);

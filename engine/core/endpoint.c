@@ -266,8 +266,36 @@ static int hosts_write(struct berth *b, sqlite3 *db, const char *cid, berr_t *er
 		peers[n] = (struct hosts_peer){ip, name, av, id};
 		n++;
 	}
-	data = etc_hosts_render(own, hostname, peers, n);
+	{
+		/* Its own name and aliases on user networks: `ping myname` from
+		 * inside works, as docker's embedded DNS answers it. */
+		cleanup_strv char **names = xcalloc(1, sizeof(char *));
+		size_t nn = 0;
+		sqlite3_finalize(st);
+		st = NULL;
+		if (db_prepare(db,
+			       "SELECT c.name, e.aliases FROM endpoints e JOIN networks n ON n.id = e.network_id "
+			       "JOIN containers c ON c.id = e.container_id "
+			       "WHERE e.container_id = ? AND n.predefined = 0 AND e.ip IS NOT NULL ORDER BY e.idx",
+			       &st, err) < 0)
+			goto out;
+		sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			json_t *al = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+			size_t na = json_array_size(al);
+			names = xrealloc(names, (nn + na + 2) * sizeof(char *));
+			if (nn == 0)
+				names[nn++] = col_dup(st, 0);
+			for (size_t i = 0; i < na; i++)
+				if (json_string_value(json_array_get(al, i)))
+					names[nn++] = xstrdup(json_string_value(json_array_get(al, i)));
+			names[nn] = NULL;
+			json_decref(al);
+		}
+		data = etc_hosts_render(own, hostname, names, peers, n);
+	}
 	rc = etc_write(path, data, err);
+out:
 	for (size_t i = 0; i < n; i++)
 		cleanup_strvp(&alias_v[i]);
 	for (size_t i = 0; i < ns; i++)
@@ -284,7 +312,7 @@ static void hosts_refresh(struct berth *b, sqlite3 *db, const char *cid, bool se
 {
 	cleanup_stmt sqlite3_stmt *st = NULL;
 	cleanup_berr berr_t e = NULL;
-	cleanup_close int lock = network_root_lock(b, &e);
+	cleanup_close int lock = -1;
 	char **ids = NULL;
 	size_t n = 0;
 
@@ -302,6 +330,10 @@ static void hosts_refresh(struct berth *b, sqlite3 *db, const char *cid, bool se
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if (n == 0 && !self)
+		return; /* the default bridge, or alone on its networks */
+	/* Two CLIs rewriting the same file must not interleave. */
+	lock = network_root_lock(b, &e);
 	if (self) {
 		cleanup_berr berr_t e2 = NULL;
 		hosts_write(b, db, cid, &e2);
@@ -536,14 +568,8 @@ int endpoint_up(struct berth *b, struct container *c, struct ctr_net *net, berr_
 	}
 	if (write_static_files(b, c, false, err) < 0)
 		goto fail;
-	{
-		/* Its own hosts file, then its peers'. */
-		cleanup_berr berr_t e2 = NULL;
-		if (hosts_write(b, db, c->id, err) < 0)
-			goto fail;
-		hosts_refresh(b, db, c->id, false);
-		(void)e2;
-	}
+	/* Its own hosts file, then its peers', under the root's lock. */
+	hosts_refresh(b, db, c->id, true);
 	net->up = true;
 	rc = 0;
 	goto out;
@@ -644,6 +670,14 @@ void endpoint_down(struct berth *b, const char *container_id, struct ctr_net *ne
 	rows_free(rows, n);
 	if (net)
 		net->up = false;
+}
+
+void endpoint_names_changed(struct berth *b, const char *container_id)
+{
+	sqlite3 *db;
+	cleanup_berr berr_t e = NULL;
+	if (container_db(b, &db, &e) == 0)
+		hosts_refresh(b, db, container_id, true);
 }
 
 /* ---- connect / disconnect ---------------------------------------------------------------- */

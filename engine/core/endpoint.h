@@ -14,9 +14,10 @@
  *                     namespace (setns), so a failure here leaves no process
  *                     behind and a container never runs half-connected;
  *   endpoint_started  after the clone: the port proxy is forked for it;
- *   endpoint_down     after it exited: proxy stopped, veths deleted,
- *                     addresses and ports released, peers' hosts files
- *                     rewritten without it.
+ *   endpoint_down     after it exited: proxy stopped, addresses and
+ *                     ports released, peers' hosts files rewritten without
+ *                     it (its veths go with its namespace, which the
+ *                     kernel removes once the last process has left).
  *
  * `network connect/disconnect` do the same for one network while the
  * container runs, through its /proc/PID/ns/net.
@@ -63,6 +64,9 @@ void endpoint_down(struct berth *b, const char *container_id, struct ctr_net *ne
 int endpoint_connect(struct berth *b, const char *net_ref, const char *ctr_ref, char *const *aliases,
 		     const char *ip, berr_t *err);
 int endpoint_disconnect(struct berth *b, const char *net_ref, const char *ctr_ref, bool force, berr_t *err);
+
+/* The container was renamed: its peers' hosts files (and its own) say so. */
+void endpoint_names_changed(struct berth *b, const char *container_id);
 
 /* docker's NetworkSettings for inspect. */
 json_t *endpoint_network_settings(struct berth *b, const struct container *c);

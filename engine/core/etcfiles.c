@@ -19,15 +19,25 @@ static const char localhost_lines[] = "127.0.0.1\tlocalhost\n"
 				      "ff02::1\tip6-allnodes\n"
 				      "ff02::2\tip6-allrouters\n";
 
-char *etc_hosts_render(const char *own_ip, const char *hostname, const struct hosts_peer *peers, size_t n)
+char *etc_hosts_render(const char *own_ip, const char *hostname, char *const *own_names,
+		       const struct hosts_peer *peers, size_t n)
 {
 	char *out = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&out, &len);
 
 	fputs(localhost_lines, m);
-	if (own_ip && *own_ip && hostname && *hostname)
-		fprintf(m, "%s\t%s\n", own_ip, hostname);
+	if (own_ip && *own_ip && hostname && *hostname) {
+		fprintf(m, "%s\t%s", own_ip, hostname);
+		for (size_t i = 0; own_names && own_names[i]; i++) {
+			bool dup = strcmp(own_names[i], hostname) == 0;
+			for (size_t j = 0; j < i && !dup; j++)
+				dup = strcmp(own_names[i], own_names[j]) == 0;
+			if (!dup)
+				fprintf(m, " %s", own_names[i]);
+		}
+		fputc('\n', m);
+	}
 	for (size_t i = 0; i < n; i++) {
 		fprintf(m, "%s\t%s", peers[i].ip, peers[i].name);
 		for (char **a = peers[i].aliases; a && *a; a++)

@@ -26,8 +26,11 @@ struct hosts_peer {
 };
 
 /* docker's hosts file: the localhost lines, then "IP\tHOSTNAME" when the
- * container has an address, then one line per peer. */
-char *etc_hosts_render(const char *own_ip, const char *hostname, const struct hosts_peer *peers, size_t n);
+ * container has an address (followed by own_names, its name and aliases on
+ * user-defined networks, which docker's DNS would answer for too), then one
+ * line per peer. */
+char *etc_hosts_render(const char *own_ip, const char *hostname, char *const *own_names,
+		       const struct hosts_peer *peers, size_t n);
 
 /* The host's resolv.conf as docker hands it to a container on a bridge:
  * loopback nameservers (127.0.0.53, ::1) mean nothing in another network

@@ -380,7 +380,7 @@ bool runner_reap(struct runner *r)
 {
 	cleanup_berr berr_t e = NULL;
 	bool oom = cgroup_oom_killed(&r->cg);
-	endpoint_down(r->b, r->c->id, &r->net); /* proxy, veths, addresses, peers' hosts */
+	endpoint_down(r->b, r->c->id, &r->net); /* proxy, addresses, ports, peers' hosts */
 	cgroup_remove(&r->cg, &e);
 	cgroup_free(&r->cg);
 	return oom;

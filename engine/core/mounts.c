@@ -92,7 +92,7 @@ static int mountpoint_in_root(int rootfd, const char *path, bool dir)
  * FollowSymlinkInScope does, and create what it points to. */
 static int follow_dangling(int rootfd, const char *path, bool dir, int depth)
 {
-	char target[4096];
+	cleanup_free char *target = xmalloc(4096);
 	cleanup_free char *parent = xstrdup(path);
 	char *slash = strrchr(parent, '/');
 	const char *leaf = slash ? slash + 1 : parent;
@@ -110,7 +110,7 @@ static int follow_dangling(int rootfd, const char *path, bool dir, int depth)
 	pfd = open_in_root(rootfd, slash && slash != parent ? parent : "/", O_PATH | O_DIRECTORY, 0);
 	if (pfd < 0)
 		return -1;
-	n = readlinkat(pfd, leaf, target, sizeof(target) - 1);
+	n = readlinkat(pfd, leaf, target, 4095);
 	close(pfd);
 	if (n < 0) {
 		errno = ENOENT;
@@ -125,11 +125,13 @@ static int follow_dangling(int rootfd, const char *path, bool dir, int depth)
 
 static int mountpoint_in_root_depth(int rootfd, const char *path, bool dir, int depth)
 {
-	char buf[4096];
+	/* On the heap: this runs on the child's small stack (runtime.c's
+	 * vfork-style clone), once per path component. */
+	cleanup_free char *buf = NULL;
 	int fd = open_in_root(rootfd, path, O_PATH | (dir ? O_DIRECTORY : 0), 0);
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	snprintf(buf, sizeof(buf), "%s", path);
+	buf = xstrdup(path);
 	char *slash = strrchr(buf, '/');
 	const char *leaf = slash ? slash + 1 : buf;
 	int pfd;
@@ -213,7 +215,7 @@ static int copy_file(int sdir, int ddir, const char *name, const struct stat *st
 			break;
 		if (n < 0) {
 			/* Across filesystems on older kernels: copy by hand. */
-			char buf[65536];
+			char buf[16384];
 			ssize_t r;
 			while ((r = read(in, buf, sizeof(buf))) > 0)
 				if (write(out, buf, (size_t)r) != r) {
@@ -237,7 +239,7 @@ static int copy_tree(int sdir, int ddir, int depth)
 	struct dirent *e;
 	int rc = 0;
 
-	if (depth > 256 || d < 0 || !(dp = fdopendir(d))) {
+	if (depth > 128 || d < 0 || !(dp = fdopendir(d))) {
 		if (d >= 0)
 			close(d);
 		return -1;
@@ -268,8 +270,8 @@ static int copy_tree(int sdir, int ddir, int depth)
 			if (copy_file(sdir, ddir, name, &st) < 0)
 				rc = -1;
 		} else if (S_ISLNK(st.st_mode)) {
-			char target[4096];
-			ssize_t n = readlinkat(sdir, name, target, sizeof(target) - 1);
+			cleanup_free char *target = xmalloc(4096); /* small child stack: see above */
+			ssize_t n = readlinkat(sdir, name, target, 4095);
 			if (n < 0)
 				continue;
 			target[n] = '\0';

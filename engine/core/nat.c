@@ -204,9 +204,13 @@ int nat_setup(const char *bridge, struct ipv4_net subnet, bool internal, berr_t 
 	if (nft_run(cmds, err) < 0)
 		return berr_wrap(err, "cannot set up the firewall for %s", bridge);
 	if (forward_insert(bridge, internal, err) < 0) {
-		cleanup_berr berr_t e2 = NULL;
-		nat_teardown(bridge, &e2);
-		return -1;
+		/* Not fatal: without a DROP policy in FORWARD (no dockerd, say)
+		 * the bridge works without them.  Say so, once, where it
+		 * happens. */
+		fprintf(stderr, "WARNING: %s; containers on %s may not reach each other or the outside if the FORWARD "
+				"policy is DROP\n",
+			(*err)->msg, bridge);
+		berr_free(err);
 	}
 	if (!internal)
 		ip_forward_on();

@@ -26,7 +26,9 @@
  *    host (nft or legacy): dockerd drives it through the same binary, so
  *    berth does too, and lands in the same chain.  The rules go in whether
  *    or not dockerd runs now, so a dockerd started later does not cut
- *    berth's networks off.  A host without iptables needs none of this.
+ *    berth's networks off.  A host without iptables needs none of this;
+ *    an iptables that fails is a warning, not an error (without a DROP
+ *    policy the bridge works without these rules).
  *
  * Also: IPv4 forwarding is switched on for a non-internal network (as
  * dockerd does), since masquerading needs it.

@@ -177,8 +177,7 @@ static int root_subnets(sqlite3 *db, const char *except_id, struct ipv4_net **ou
 }
 
 /* Host routes plus this root's subnets: what a new subnet must avoid. */
-static int used_subnets(sqlite3 *db, const char *except_id, const char *except_bridge, struct ipv4_net **out,
-			size_t *n, berr_t *err)
+static int used_subnets(sqlite3 *db, const char *except_id, struct ipv4_net **out, size_t *n, berr_t *err)
 {
 	struct ipv4_net *routes = NULL, *own = NULL;
 	size_t nr = 0, no = 0;
@@ -189,7 +188,6 @@ static int used_subnets(sqlite3 *db, const char *except_id, const char *except_b
 		free(own);
 		return -1;
 	}
-	(void)except_bridge;
 	routes = xrealloc(routes, (nr + no + 1) * sizeof(*routes));
 	memcpy(routes + nr, own, no * sizeof(*own));
 	free(own);
@@ -274,7 +272,7 @@ int network_ensure_predefined(struct berth *b, berr_t *err)
 			struct ipv4_net *used = NULL;
 			size_t nu = 0;
 			struct nl nl;
-			if (used_subnets(db, NULL, NULL, &used, &nu, err) < 0)
+			if (used_subnets(db, NULL, &used, &nu, err) < 0)
 				goto fail_n;
 			if (ipam_choose_subnet(used, nu, &n.subnet) < 0) {
 				free(used);
@@ -487,7 +485,7 @@ int network_ensure_device(struct berth *b, struct network *n, berr_t *err)
 		struct ipv4_net *used = NULL;
 		size_t nu = 0;
 		bool clash = false;
-		if (used_subnets(db, n->id, n->bridge, &used, &nu, err) < 0)
+		if (used_subnets(db, n->id, &used, &nu, err) < 0)
 			goto out;
 		for (size_t i = 0; i < nu && !clash; i++)
 			clash = ipam_overlaps(used[i], n->subnet);
@@ -656,7 +654,7 @@ int network_create(struct berth *b, const struct network_create_opts *o, char **
 	 * device exists, so nobody picks the same subnet meanwhile. */
 	if ((lock = network_host_lock(err)) < 0)
 		goto out;
-	if (used_subnets(db, NULL, NULL, &used, &nu, err) < 0)
+	if (used_subnets(db, NULL, &used, &nu, err) < 0)
 		goto out;
 	if (n.has_subnet) {
 		for (size_t i = 0; i < nu; i++) {
@@ -829,7 +827,8 @@ json_t *network_inspect_json(struct berth *b, const struct network *n)
 	json_object_set_new(o, "Driver", json_string(n->driver));
 	json_object_set_new(o, "EnableIPv6", json_false());
 	json_object_set_new(ipam, "Driver", json_string("default"));
-	json_object_set_new(ipam, n->predefined ? "Options" : "Options", n->predefined ? json_null() : json_object());
+	/* docker: null for the predefined networks, {} for created ones */
+	json_object_set_new(ipam, "Options", n->predefined ? json_null() : json_object());
 	if (json_array_size(n->ipam_config) > 0) {
 		json_decref(config);
 		config = json_deep_copy(n->ipam_config);

@@ -98,6 +98,23 @@ test_expect_success 'a container on another network can reach neither their name
 	test_status 1 berth run --rm busybox ping -c1 -W1 "$web_ip" >/dev/null 2>&1
 '
 
+test_expect_success 'eight containers started at once get eight addresses and all know each other' '
+	berth network create t0400-par >/dev/null &&
+	for i in 1 2 3 4 5 6 7 8; do
+		berth run -d --name par$i --network t0400-par --network-alias alias$i busybox sleep 300 >/dev/null &
+	done; wait &&
+	for i in 1 2 3 4 5 6 7 8; do
+		berth inspect -f "{{(index .NetworkSettings.Networks \"t0400-par\").IPAddress}}" par$i || return 1
+	done >ips &&
+	test "$(sort -u ips | grep -c .)" = 8 &&
+	for i in 1 2 3 4 5 6 7 8; do
+		berth exec par$i sh -c "for j in 1 2 3 4 5 6 7 8; do ping -c1 -W1 par\$j >/dev/null || echo miss par\$j; ping -c1 -W1 alias\$j >/dev/null || echo miss alias\$j; done"
+	done >misses 2>&1 &&
+	test ! -s misses &&
+	berth rm -f par1 par2 par3 par4 par5 par6 par7 par8 >/dev/null &&
+	berth network rm t0400-par >/dev/null
+'
+
 test_expect_success 'the default bridge resolves no container names (as docker'"'"'s)' '
 	berth run -d --name t-lone busybox sleep 300 >/dev/null &&
 	test_status 1 berth run --rm busybox ping -c1 -W1 t-lone >out 2>&1 &&
@@ -130,6 +147,13 @@ test_expect_success 'connect and disconnect refuse what docker refuses' '
 	grep -qx "Error: network nosuchnet not found" err &&
 	test_status 1 berth network connect t0400-a nosuchctr 2>err &&
 	grep -qx "Error: No such container: nosuchctr" err
+'
+
+test_expect_success 'a renamed container is found by its new name' '
+	berth rename t-web t-web2 &&
+	berth exec t-app ping -c1 -W2 t-web2 >out && grep -q "1 packets received" out &&
+	! berth exec t-app cat /etc/hosts | grep -q "t-web " &&
+	berth rename t-web2 t-web
 '
 
 test_expect_success 'a stopped container frees its address and a restarted one gets one again' '

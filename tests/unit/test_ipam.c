@@ -212,12 +212,13 @@ int main(void)
 			{"172.18.1.3", "db", NULL, "1234567890abcdef"},
 			{"172.18.1.4", "front", al, "abcdef1234567890"},
 		};
-		cleanup_free char *h = etc_hosts_render("172.18.1.2", "c1", p, 2);
+		char *own[] = {"web1", "c1", "front-door", NULL};
+		cleanup_free char *h = etc_hosts_render("172.18.1.2", "c1", own, p, 2);
 		ok(str_has_prefix(h, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"), "localhost first");
-		ok(strstr(h, "\n172.18.1.2\tc1\n") != NULL, "its own name");
+		ok(strstr(h, "\n172.18.1.2\tc1 web1 front-door\n") != NULL, "its own hostname, name and aliases, once each");
 		ok(strstr(h, "\n172.18.1.3\tdb 1234567890ab\n") != NULL, "a peer by name and short id");
 		ok(strstr(h, "\n172.18.1.4\tfront web api abcdef123456\n") != NULL, "and by its aliases");
-		cleanup_free char *none = etc_hosts_render(NULL, "c1", NULL, 0);
+		cleanup_free char *none = etc_hosts_render(NULL, "c1", NULL, NULL, 0);
 		ok(strstr(none, "c1") == NULL, "no address, no line of its own (--network none)");
 	}
 	{
