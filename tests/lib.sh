@@ -42,6 +42,13 @@ finish() {
 			sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
 	fi
 	cd / && rm -rf "$TMP"
+	# Bridges whose root is gone are collected by any berth that prunes
+	# networks: do it now, so a test run leaves no device behind.
+	if ip link show 2>/dev/null | grep -q ": berth[0-9]"; then
+		gc=$(mktemp -d "${TMPDIR:-/tmp}/berth-gc.XXXXXX") &&
+			berth --root "$gc/root" network prune -f >/dev/null 2>&1
+		rm -rf "$gc"
+	fi
 }
 trap finish EXIT
 
