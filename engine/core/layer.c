@@ -788,8 +788,16 @@ static la_ssize_t tar_read_cb(struct archive *a, void *ctx, const void **buf)
 	struct chain *c = ctx;
 	size_t len;
 	la_int64_t off;
-	int r = archive_read_data_block(c->raw, buf, &len, &off);
+	int r;
 
+	/* The split still needs the unrecorded tail of the current block (the
+	 * last entry's padding, the next header): copy it out BEFORE reading
+	 * on, since the reader may reuse that memory for the next block. */
+	if (c->ts) {
+		split_retire(c);
+		c->cb = NULL;
+	}
+	r = archive_read_data_block(c->raw, buf, &len, &off);
 	if (r == ARCHIVE_EOF)
 		return 0;
 	if (r < ARCHIVE_WARN) {
@@ -799,7 +807,6 @@ static la_ssize_t tar_read_cb(struct archive *a, void *ctx, const void **buf)
 	if (c->h_diff)
 		sha256_update(c->h_diff, *buf, len);
 	if (c->ts) {
-		split_retire(c);
 		c->cb = *buf;
 		c->cb_off = c->stream_pos;
 		c->cb_len = len;
