@@ -20,7 +20,7 @@ OPT     ?= -O2
 PREFIX  ?= /usr/local
 SANITIZE ?=
 
-PKGS := libarchive libseccomp sqlite3 jansson libcurl libcrypto yaml-0.1 libmnl libcmark-gfm
+PKGS := libarchive libseccomp sqlite3 jansson libcurl libcrypto yaml-0.1 libmnl libcmark-gfm libnftables
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -57,6 +57,16 @@ if command -v dockerd >/dev/null && command -v docker >/dev/null; then
 	cmds+=("docker -H unix://$SCRATCH/d.sock run --rm busybox true")
 fi
 hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$SCRATCH/start.json" "${cmds[@]}"
+python3 - "$SCRATCH/start.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+med = {x["command"].split()[0].split("/")[-1]: x["median"] * 1000 for x in r}
+print("\nmedians (ms): " + ", ".join("%s %.1f" % (k, v) for k, v in med.items()))
+b = med.get("berth")
+for peer in ("docker", "runc", "unshare"):
+    if b and peer in med:
+        print("berth / %s: %.2fx" % (peer, b / med[peer]))
+PY
 
 echo
 echo "== run -d (then removed)"

@@ -23,6 +23,7 @@ static const struct command system_cmds[] = {
 };
 
 static const struct command image_cmds[] = {
+	{"build", cmd_build, NULL, "Build an image from a Dockerfile", NULL, false},
 	{"history", cmd_history, NULL, "Show the history of an image", NULL, false},
 	{"import", cmd_import, NULL, "Import the contents from a tarball to create a filesystem image", NULL, false},
 	{"inspect", cmd_image_inspect, NULL, "Display detailed information on one or more images", NULL, false},
@@ -51,6 +52,7 @@ static const struct command container_cmds[] = {
 	{"list", cmd_ps, NULL, "List containers", NULL, true},
 	{"ps", cmd_ps, NULL, "List containers", NULL, true},
 	{"pause", cmd_pause, NULL, "Pause all processes within one or more containers", NULL, false},
+	{"port", cmd_port, NULL, "List port mappings or a specific mapping for the container", NULL, false},
 	{"prune", cmd_container_prune, NULL, "Remove all stopped containers", NULL, false},
 	{"rename", cmd_rename, NULL, "Rename a container", NULL, false},
 	{"restart", cmd_restart, NULL, "Restart one or more containers", NULL, false},
@@ -66,20 +68,48 @@ static const struct command container_cmds[] = {
 	{NULL, NULL, NULL, NULL, NULL, false},
 };
 
+static const struct command network_cmds[] = {
+	{"connect", cmd_network_connect, NULL, "Connect a container to a network", NULL, false},
+	{"create", cmd_network_create, NULL, "Create a network", NULL, false},
+	{"disconnect", cmd_network_disconnect, NULL, "Disconnect a container from a network", NULL, false},
+	{"inspect", cmd_network_inspect, NULL, "Display detailed information on one or more networks", NULL, false},
+	{"ls", cmd_network_ls, NULL, "List networks", NULL, false},
+	{"list", cmd_network_ls, NULL, "List networks", NULL, true},
+	{"prune", cmd_network_prune, NULL, "Remove all unused networks", NULL, false},
+	{"rm", cmd_network_rm, NULL, "Remove one or more networks", NULL, false},
+	{"remove", cmd_network_rm, NULL, "Remove one or more networks", NULL, true},
+	{NULL, NULL, NULL, NULL, NULL, false},
+};
+
+static const struct command volume_cmds[] = {
+	{"create", cmd_volume_create, NULL, "Create a volume", NULL, false},
+	{"inspect", cmd_volume_inspect, NULL, "Display detailed information on one or more volumes", NULL, false},
+	{"ls", cmd_volume_ls, NULL, "List volumes", NULL, false},
+	{"list", cmd_volume_ls, NULL, "List volumes", NULL, true},
+	{"prune", cmd_volume_prune, NULL, "Remove unused local volumes", NULL, false},
+	{"rm", cmd_volume_rm, NULL, "Remove one or more volumes", NULL, false},
+	{"remove", cmd_volume_rm, NULL, "Remove one or more volumes", NULL, true},
+	{NULL, NULL, NULL, NULL, NULL, false},
+};
+
 static const struct command commands[] = {
 	{"run", cmd_run, NULL, "Create and run a new container from an image", "common", false},
 	{"exec", cmd_exec, NULL, "Execute a command in a running container", "common", false},
 	{"ps", cmd_ps, NULL, "List containers", "common", false},
+	{"build", cmd_build, NULL, "Build an image from a Dockerfile", "common", false},
 	{"images", cmd_images, NULL, "List images", "common", false},
 	{"version", cmd_version, NULL, "Show the berth version information", "common", false},
 	{"info", cmd_info, NULL, "Display system-wide information", "common", false},
 	{"container", NULL, container_cmds, "Manage containers", "management", false},
 	{"image", NULL, image_cmds, "Manage images", "management", false},
+	{"compose", cmd_compose, NULL, "Define and run multi-container applications", "management", false},
+	{"network", NULL, network_cmds, "Manage networks", "management", false},
 	{"pull", cmd_pull, NULL, "Download an image from a registry", "common", false},
 	{"push", cmd_push, NULL, "Upload an image to a registry", "common", false},
 	{"login", cmd_login, NULL, "Log in to a registry", "common", false},
 	{"logout", cmd_logout, NULL, "Log out from a registry", "common", false},
 	{"system", NULL, system_cmds, "Manage berth", "management", false},
+	{"volume", NULL, volume_cmds, "Manage volumes", "management", false},
 	{"lab", cmd_lab, NULL, "Open the course tool (berth-lab): lessons, exercises, grading", "management", false},
 	{"cp", cmd_cp, NULL, "Copy files/folders between a container and the local filesystem", NULL, false},
 	{"create", cmd_create, NULL, "Create a new container", NULL, false},
@@ -91,6 +121,7 @@ static const struct command commands[] = {
 	{"load", cmd_load, NULL, "Load an image from a tar archive or STDIN", NULL, false},
 	{"logs", cmd_logs, NULL, "Fetch the logs of a container", NULL, false},
 	{"pause", cmd_pause, NULL, "Pause all processes within one or more containers", NULL, false},
+	{"port", cmd_port, NULL, "List port mappings or a specific mapping for the container", NULL, false},
 	{"rename", cmd_rename, NULL, "Rename a container", NULL, false},
 	{"restart", cmd_restart, NULL, "Restart one or more containers", NULL, false},
 	{"rm", cmd_rm, NULL, "Remove one or more containers", NULL, false},

@@ -1035,15 +1035,15 @@ static int build_search(struct build *b, int li, berr_t *err)
 			search_add_text(s, doc, "objectives", *o, SEARCH_PROSE);
 		struct text_cb t = {.s = s, .doc = doc};
 		md_texts(b->lo[i].doc, text_cb, &t);
-		/* Exercises: title, task and hints; never the solution, so
-		 * --no-solutions has nothing to leave out here. */
+		/* Exercises: title and task.  Never the solution, so
+		 * --no-solutions has nothing to leave out here; and not the
+		 * hints, which a search result would hand out unasked (and which
+		 * would push the index past its 300 KB budget). */
 		for (char **e = l->exercises; e && *e; e++) {
 			const struct exercise *ex = course_exercise(c, *e);
 			cleanup_free char *a = xasprintf("exercise-%s", ex->id);
 			search_add_text(s, doc, a, ex->title.text[li], SEARCH_HEADING);
 			index_markdown(s, doc, a, ex->task.text[li]);
-			for (char **h = ex->hints[li]; h && *h; h++)
-				index_markdown(s, doc, a, *h);
 		}
 	}
 	if (c->n_terms) {

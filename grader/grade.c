@@ -68,8 +68,8 @@ static char *seed_image(const char *berth_dir)
 
 /* Run one check in the sandbox; fills *status (exit status, or -1 on
  * timeout). */
-static int run_check(const struct check *c, const char *sandbox, const char *berth_dir, int timeout_ms,
-		     int *status, berr_t *err)
+static int run_check(const struct check *c, const char *sandbox, const char *berth_dir, const char *course_dir,
+		     int timeout_ms, int *status, berr_t *err)
 {
 	cleanup_free char *out_path = xasprintf("%s/stdout", sandbox);
 	cleanup_free char *err_path = xasprintf("%s/stderr", sandbox);
@@ -82,7 +82,7 @@ static int run_check(const struct check *c, const char *sandbox, const char *ber
 	cleanup_close int ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	cleanup_close int efd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	struct sandbox_spec spec = {.attempt_dir = sandbox, .command = c->run, .envp = envp,
-				    .stdout_fd = ofd, .stderr_fd = efd};
+				    .stdout_fd = ofd, .stderr_fd = efd, .keep = {berth_dir, seed, course_dir}};
 	pid_t pid;
 
 	if (ofd < 0 || efd < 0)
@@ -133,6 +133,9 @@ int grade_attempt(const struct exercise *e, const char *workdir, const char *ber
 	FILE *rep;
 	int r = -1;
 
+	/* `berth lab` inside a check reads the course: keep lessons/ visible. */
+	cleanup_free char *up = xasprintf("%s/../..", e->dir);
+	cleanup_free char *course_dir = realpath(up, NULL);
 	memset(out, 0, sizeof(*out));
 	if (!mkdtemp(tmpl))
 		return berr_make(err, errno, "cannot create a sandbox directory");
@@ -155,7 +158,7 @@ int grade_attempt(const struct exercise *e, const char *workdir, const char *ber
 		cleanup_free char *sop = xasprintf("%s/stdout", tmpl), *sep = xasprintf("%s/stderr", tmpl);
 		berr_t ignore = NULL;
 
-		if (run_check(c, tmpl, berth_dir, e->timeout * 1000, &status, err) < 0) {
+		if (run_check(c, tmpl, berth_dir, course_dir, e->timeout * 1000, &status, err) < 0) {
 			fclose(rep);
 			goto out;
 		}

@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -49,11 +50,44 @@ static void tmpfs(const char *where)
 		die(where);
 }
 
+/* Would this path disappear under one of the tmpfs mounts below? */
+static bool covered(const char *path)
+{
+	static const char *const tops[] = {"/tmp/", "/var/tmp/", "/run/", "/dev/shm/"};
+	for (size_t i = 0; i < sizeof(tops) / sizeof(*tops); i++)
+		if (strncmp(path, tops[i], strlen(tops[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Create the mount point for a kept path inside the new tmpfs: its
+ * parents as directories, itself as a directory or an empty file. */
+static void make_mountpoint(const char *path, bool dir)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(buf, 0755);
+		*p = '/';
+	}
+	if (dir) {
+		mkdir(buf, 0755);
+	} else {
+		int fd = open(buf, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
 static void build_view(const struct sandbox_spec *s)
 {
 	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
 	struct mount_attr rw = {.attr_clr = MOUNT_ATTR_RDONLY};
-	int attempt;
+	int attempt, kept[4] = {-1, -1, -1, -1};
+	bool kept_dir[4] = {false};
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("making mounts private");
@@ -61,6 +95,18 @@ static void build_view(const struct sandbox_spec *s)
 	attempt = open_tree(AT_FDCWD, s->attempt_dir, OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
 	if (attempt < 0)
 		die("cloning the attempt directory");
+	/* And the paths the check must still see where they are. */
+	for (int i = 0; i < 4; i++) {
+		struct stat st;
+		if (!s->keep[i] || !covered(s->keep[i]) || stat(s->keep[i], &st) < 0)
+			continue;
+		kept[i] = open_tree(AT_FDCWD, s->keep[i], OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
+		if (kept[i] < 0)
+			die(s->keep[i]);
+		kept_dir[i] = S_ISDIR(st.st_mode);
+		if (mount_setattr(kept[i], "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0)
+			die(s->keep[i]);
+	}
 	if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof(ro)) < 0)
 		die("making the host read-only");
 	/* berth creates a cgroup per container: that one tree stays writable. */
@@ -74,6 +120,14 @@ static void build_view(const struct sandbox_spec *s)
 	if (move_mount(attempt, "", AT_FDCWD, SANDBOX_ATTEMPT_DIR, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		die("placing the attempt directory");
 	close(attempt);
+	for (int i = 0; i < 4; i++) {
+		if (kept[i] < 0)
+			continue;
+		make_mountpoint(s->keep[i], kept_dir[i]);
+		if (move_mount(kept[i], "", AT_FDCWD, s->keep[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die(s->keep[i]);
+		close(kept[i]);
+	}
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		die("mounting /proc");
 	loopback_up();

@@ -24,6 +24,10 @@
 struct sandbox_spec {
 	const char *attempt_dir;   /* host path: holds work/, root/, home/ */
 	const char *command;       /* run as sh -c COMMAND in attempt/work */
+	/* Host paths the check needs at the same place, read-only, even when
+	 * they live under /tmp, /var/tmp or /run, which the sandbox covers:
+	 * the berth binaries and the seed image (a build tree may be in /tmp). */
+	const char *keep[4];
 	char *const *envp;
 	int stdout_fd, stderr_fd;
 };

@@ -9,9 +9,9 @@ PACKAGES="
 gcc make pkg-config perl python3
 libcmark-gfm-dev libcmark-gfm-extensions-dev
 libarchive-dev libseccomp-dev libsqlite3-dev libyaml-dev libjansson-dev
-libcurl4-openssl-dev libssl-dev libmnl-dev
+libcurl4-openssl-dev libssl-dev libmnl-dev libnftables-dev
 busybox-static docker-registry skopeo umoci hyperfine
-iproute2 iptables procps psmisc util-linux apache2-utils
+iproute2 iptables nftables procps psmisc util-linux apache2-utils
 sqlite3 clang libclang-rt-14-dev
 chromium fonts-nanum
 "

@@ -7,7 +7,7 @@
 # into build/fuzz/obj, so a crash points at our code.
 B        := build/fuzz
 CC       := clang
-PKGS     := libarchive libseccomp sqlite3 jansson libcurl libcrypto yaml-0.1 libmnl libcmark-gfm
+PKGS     := libarchive libseccomp sqlite3 jansson libcurl libcrypto yaml-0.1 libmnl libcmark-gfm libnftables
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer
 CFLAGS_F := -std=c11 -O1 -g -Wall -Wextra -Wno-unused-parameter $(SAN) -fsanitize=fuzzer-no-link \
 	$(shell pkg-config --cflags $(PKGS))

@@ -104,11 +104,11 @@ test_grep() {
 
 # ---- containers (the runtime's tests) -----------------------------------
 #
-# load_seed: the seed image (build/images/busybox.tar, made by `make`) in
+# setup_containers: the seed image (build/images/busybox.tar, made by `make`) in
 # this file's root, a cgroup parent of this file's own (so that leak checks
 # see only its containers), and containers removed at the end even when a
 # test failed.
-load_seed() {
+setup_containers() {
 	BERTH_CGROUP_PARENT="berth-test-$$"
 	export BERTH_CGROUP_PARENT
 	test_at_end 'berth rm -f $(berth ps -aq) >/dev/null 2>&1; remove_test_cgroups'

@@ -2,6 +2,7 @@
 #ifndef BERTH_COMMANDS_H
 #define BERTH_COMMANDS_H
 
+#include <jansson.h>
 #include "cli.h"
 
 /* system.c */
@@ -20,6 +21,9 @@ int cmd_load(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_import(struct berth *b, int argc, char **argv, berr_t *err);
 /* docker's "Are you sure you want to continue? [y/N]" after a warning. */
 bool cli_confirm(const char *warning);
+
+/* build.c: build, image build */
+int cmd_build(struct berth *b, int argc, char **argv, berr_t *err);
 
 /* inspect.c: `berth inspect` (images; other objects as they land) */
 int cmd_inspect(struct berth *b, int argc, char **argv, berr_t *err);
@@ -71,5 +75,28 @@ int cmd_exec(struct berth *b, int argc, char **argv, berr_t *err);
 /* cp.c */
 int cmd_cp(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_export(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* network.c */
+int cmd_network_create(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_network_ls(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_network_inspect(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_network_rm(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_network_prune(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_network_connect(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_network_disconnect(struct berth *b, int argc, char **argv, berr_t *err);
+/* docker's inspect output for a JSON array of objects, or --format. */
+int print_inspect(json_t *arr, const char *format, berr_t *err);
+
+/* volume.c */
+int cmd_volume_create(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_volume_ls(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_volume_inspect(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_volume_rm(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_volume_prune(struct berth *b, int argc, char **argv, berr_t *err);
+
+/* port.c */
+int cmd_port(struct berth *b, int argc, char **argv, berr_t *err);
+/* compose.c */
+int cmd_compose(struct berth *b, int argc, char **argv, berr_t *err);
 
 #endif

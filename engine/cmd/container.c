@@ -10,11 +10,13 @@
 #include "../core/ctrops.h"
 #include "../core/image.h"
 #include "../core/lifecycle.h"
+#include "../core/network.h"
 #include "../core/oci.h"
 #include "../core/tabwriter.h"
 #include "../core/template.h"
 #include "../core/units.h"
 #include "../core/util.h"
+#include "../core/volume.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -146,9 +148,14 @@ int cmd_kill(struct berth *b, int argc, char **argv, berr_t *err)
 
 /* ---- rm ----------------------------------------------------------------- */
 
+struct rm_args {
+	bool force, volumes;
+};
+
 static int op_rm(struct berth *b, struct container *c, void *arg, berr_t *err)
 {
-	return ctr_remove(b, c, *(bool *)arg, err);
+	struct rm_args *a = arg;
+	return ctr_remove_v(b, c, a->force, a->volumes, err);
 }
 
 int cmd_rm(struct berth *b, int argc, char **argv, berr_t *err)
@@ -169,9 +176,9 @@ int cmd_rm(struct berth *b, int argc, char **argv, berr_t *err)
 
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
-	/* -v: berth's containers have no anonymous volumes yet (volumes are
-	 * their own part of the engine); accepted, nothing more to remove. */
-	r = for_each(b, a.argc, a.argv, op_rm, &force, true);
+	/* -v: its anonymous volumes too (engine/core/volume.h). */
+	struct rm_args ra = {force, volumes};
+	r = for_each(b, a.argc, a.argv, op_rm, &ra, true);
 	free(a.argv);
 	return r;
 }
@@ -522,6 +529,23 @@ static int inspect_objects(struct berth *b, int argc, char **argv, const char *t
 				image_free(img);
 			}
 		}
+		/* Then volumes and networks, docker's order (volume.h, network.h). */
+		if (!obj && (!type || strcmp(type, "volume") == 0)) {
+			struct volume *v = NULL;
+			cleanup_berr berr_t e = NULL;
+			if (volume_get(b, argv[i], &v, &e) == 0) {
+				obj = volume_inspect_json(v);
+				volume_free(v);
+			}
+		}
+		if (!obj && (!type || strcmp(type, "network") == 0)) {
+			struct network *n = NULL;
+			cleanup_berr berr_t e = NULL;
+			if (network_find(b, argv[i], &n, &e) == 0) {
+				obj = network_inspect_json(b, n);
+				network_free(n);
+			}
+		}
 		if (!obj) {
 			fflush(stdout);
 			if (!type)
@@ -575,7 +599,8 @@ int cmd_inspect_any(struct berth *b, int argc, char **argv, berr_t *err)
 
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
-	if (type && strcmp(type, "container") != 0 && strcmp(type, "image") != 0) {
+	if (type && strcmp(type, "container") != 0 && strcmp(type, "image") != 0 && strcmp(type, "volume") != 0 &&
+	    strcmp(type, "network") != 0) {
 		free(a.argv);
 		return cli_usage_error(err, "\"%s\" is not a valid value for --type", type);
 	}

@@ -77,7 +77,7 @@ int cmd_ps(struct berth *b, int argc, char **argv, berr_t *err)
 			continue;
 		if (!ps_filter_match(f, c))
 			continue;
-		json_array_append_new(items, container_ps_json(c, !no_trunc, now));
+		json_array_append_new(items, container_ps_json(b, c, !no_trunc, now));
 		shown++;
 	}
 	r = tmpl_write_list(t, items, ps_header_name, NULL, stdout, err);

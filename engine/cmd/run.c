@@ -19,9 +19,13 @@
 struct run_flags {
 	bool detach, rm, interactive, tty, privileged, read_only, init;
 	const char *name, *workdir, *user, *entrypoint, *hostname, *memory, *cpus, *pids_limit, *stop_signal,
-		*stop_timeout, *restart;
+		*stop_timeout, *restart, *pull;
 	bool entrypoint_set;
 	struct strlist env, env_file, label, ulimit, cap_add, cap_drop, security_opt;
+	/* networks, ports, volumes (engine/core/netvol.h) */
+	struct strlist publish, expose, network_alias, volume, mount, tmpfs;
+	bool publish_all;
+	const char *network, *ip;
 };
 
 #define CREATE_OPTS(f)                                                                                              \
@@ -31,23 +35,35 @@ struct run_flags {
 	{"entrypoint", 0, OPT_STRING, &(f).entrypoint, "Overwrite the default ENTRYPOINT of the image", NULL, false}, \
 	{"env", 'e', OPT_LIST, &(f).env, "Set environment variables", NULL, false},                                \
 	{"env-file", 0, OPT_LIST, &(f).env_file, "Read in a file of environment variables", NULL, false},          \
+	{"expose", 0, OPT_LIST, &(f).expose, "Expose a port or a range of ports", "list", false},                  \
 	{"hostname", 'h', OPT_STRING, &(f).hostname, "Container host name", NULL, false},                          \
 	{"init", 0, OPT_BOOL, &(f).init, "Run an init inside the container that forwards signals and reaps processes", NULL, false}, \
 	{"interactive", 'i', OPT_BOOL, &(f).interactive, "Keep STDIN open even if not attached", NULL, false},     \
+	{"ip", 0, OPT_STRING, &(f).ip, "IPv4 address (e.g., 172.30.100.104)", "string", false},                   \
 	{"label", 'l', OPT_LIST, &(f).label, "Set meta data on a container", NULL, false},                         \
 	{"memory", 'm', OPT_STRING, &(f).memory, "Memory limit", "bytes", false},                                  \
+	{"mount", 0, OPT_LIST, &(f).mount, "Attach a filesystem mount to the container", "mount", false},          \
 	{"name", 0, OPT_STRING, &(f).name, "Assign a name to the container", NULL, false},                         \
+	{"net", 0, OPT_STRING, &(f).network, "Connect a container to a network", "network", true},                 \
+	{"net-alias", 0, OPT_LIST, &(f).network_alias, "Add network-scoped alias for the container", "list", true}, \
+	{"network", 0, OPT_STRING, &(f).network, "Connect a container to a network", "network", false},           \
+	{"network-alias", 0, OPT_LIST, &(f).network_alias, "Add network-scoped alias for the container", "list", false}, \
 	{"pids-limit", 0, OPT_STRING, &(f).pids_limit, "Tune container pids limit (set -1 for unlimited)", "int", false}, \
 	{"privileged", 0, OPT_BOOL, &(f).privileged, "Give extended privileges to this container", NULL, false},   \
+	{"publish", 'p', OPT_LIST, &(f).publish, "Publish a container's port(s) to the host", "list", false},      \
+	{"publish-all", 'P', OPT_BOOL, &(f).publish_all, "Publish all exposed ports to random ports", NULL, false}, \
+	{"pull", 0, OPT_STRING, &(f).pull, "Pull image before running (\"always\", \"missing\", \"never\") (default \"missing\")", NULL, false}, \
 	{"read-only", 0, OPT_BOOL, &(f).read_only, "Mount the container's root filesystem as read only", NULL, false}, \
 	{"restart", 0, OPT_STRING, &(f).restart, "Restart policy to apply when a container exits (default \"no\")", NULL, false}, \
 	{"rm", 0, OPT_BOOL, &(f).rm, "Automatically remove the container and its associated anonymous volumes when it exits", NULL, false}, \
 	{"security-opt", 0, OPT_LIST, &(f).security_opt, "Security Options", NULL, false},                         \
 	{"stop-signal", 0, OPT_STRING, &(f).stop_signal, "Signal to stop the container", NULL, false},             \
 	{"stop-timeout", 0, OPT_STRING, &(f).stop_timeout, "Timeout (in seconds) to stop a container", "int", false}, \
+	{"tmpfs", 0, OPT_LIST, &(f).tmpfs, "Mount a tmpfs directory", "list", false},                              \
 	{"tty", 't', OPT_BOOL, &(f).tty, "Allocate a pseudo-TTY", NULL, false},                                    \
 	{"ulimit", 0, OPT_LIST, &(f).ulimit, "Ulimit options", "ulimit", false},                                   \
 	{"user", 'u', OPT_STRING, &(f).user, "Username or UID (format: <name|uid>[:<group|gid>])", NULL, false},   \
+	{"volume", 'v', OPT_LIST, &(f).volume, "Bind mount a volume", "list", false},                              \
 	{"workdir", 'w', OPT_STRING, &(f).workdir, "Working directory inside the container", NULL, false}
 
 static void flags_free(struct run_flags *f)
@@ -59,6 +75,12 @@ static void flags_free(struct run_flags *f)
 	strlist_free(&f->cap_add);
 	strlist_free(&f->cap_drop);
 	strlist_free(&f->security_opt);
+	strlist_free(&f->publish);
+	strlist_free(&f->expose);
+	strlist_free(&f->network_alias);
+	strlist_free(&f->volume);
+	strlist_free(&f->mount);
+	strlist_free(&f->tmpfs);
 }
 
 /* docker prints its run/create/start failures as "docker: MSG" followed
@@ -144,6 +166,9 @@ static int convert(struct run_flags *f, struct create_opts *o, berr_t *err)
 	o->security_opt = f->security_opt.v;
 	o->stop_signal = f->stop_signal;
 	o->restart = f->restart;
+	if (f->pull && strcmp(f->pull, "always") && strcmp(f->pull, "missing") && strcmp(f->pull, "never"))
+		return cli_usage_error(err, "invalid pull option: '%s': must be one of \"always\", \"missing\" or \"never\"", f->pull);
+	o->pull = f->pull;
 	o->interactive = f->interactive;
 	o->tty = f->tty;
 	o->detach = f->detach;
@@ -151,6 +176,15 @@ static int convert(struct run_flags *f, struct create_opts *o, berr_t *err)
 	o->privileged = f->privileged;
 	o->read_only = f->read_only;
 	o->init = f->init;
+	o->nv.publish = f->publish.v;
+	o->nv.publish_all = f->publish_all;
+	o->nv.expose = f->expose.v;
+	o->nv.network = f->network;
+	o->nv.aliases = f->network_alias.v;
+	o->nv.ip = f->ip;
+	o->nv.volumes = f->volume.v;
+	o->nv.mounts = f->mount.v;
+	o->nv.tmpfs = f->tmpfs.v;
 	return 0;
 }
 
@@ -184,6 +218,7 @@ int cmd_run(struct berth *b, int argc, char **argv, berr_t *err)
 	}
 	o.image = args.argv[0];
 	o.cmd = args.argv + 1;
+	o.nv.check_ports = true; /* a port in use stops run before it creates anything */
 	if (f.tty && f.interactive && !f.detach && !isatty(0)) {
 		/* docker refuses to put a pipe behind a pty. */
 		rc = berr_make_status(err, 1, 0, "the input device is not a TTY");

@@ -396,7 +396,9 @@ int container_reload(struct berth *b, struct container *c, berr_t *err)
  * a few hundred bytes of JSON instead of a few hundred kilobytes. */
 #define SUMMARY_COLUMNS                                                                                            \
 	"id, name, image_id, image_ref, created, path, args, "                                                       \
-	"json_object('Labels', json(coalesce(json_extract(config, '$.Labels'), '{}'))), "                           \
+	"json_object('Labels', json(coalesce(json_extract(config, '$.Labels'), '{}')), "                            \
+	/* ps's PORTS lists exposed ports too (endpoint.c) */                                                      \
+	"'ExposedPorts', json(coalesce(json_extract(config, '$.ExposedPorts'), '{}'))), "                           \
 	"json_object('AutoRemove', json(CASE WHEN json_extract(host_config, '$.AutoRemove') THEN 'true' ELSE 'false' END), " \
 	"'CgroupParent', coalesce(json_extract(host_config, '$.CgroupParent'), '')), "                              \
 	"state, pid, pid_start, monitor_pid, monitor_start, exit_code, oom_killed, error, started_at, finished_at, "  \

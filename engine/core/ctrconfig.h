@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include "container.h"
 #include "image.h"
+#include "netvol.h"
 #include "runtime.h"
 
 struct create_opts {
@@ -37,7 +38,9 @@ struct create_opts {
 	const char *stop_signal;
 	int stop_timeout;           /* -1 = not given */
 	const char *restart;        /* NULL = "no" */
+	const char *pull;           /* --pull: "missing" (NULL), "always", "never" */
 	bool interactive, tty, detach, rm, privileged, read_only, init;
+	struct netvol_opts nv;      /* networks, ports, volumes (netvol.h) */
 };
 
 /* Validate, merge with the image and fill a new container record (not yet

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "container.h"
 #include "cleanup.h"
+#include "endpoint.h"
+#include "volume.h"
 #include "util.h"
 
 #include <string.h>
@@ -11,20 +13,6 @@ static json_t *rfc3339(long long ns)
 	char buf[64];
 	format_rfc3339nano(ns, buf, sizeof(buf));
 	return json_string(buf);
-}
-
-static json_t *network_settings(void)
-{
-	json_t *none = json_pack("{s:n, s:n, s:n, s:n, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:n}", "IPAMConfig",
-				 "Links", "Aliases", "DriverOpts", "NetworkID", "", "EndpointID", "", "Gateway", "",
-				 "IPAddress", "", "IPPrefixLen", 0, "IPv6Gateway", "", "GlobalIPv6Address", "",
-				 "GlobalIPv6PrefixLen", 0, "MacAddress", "", "DNSNames");
-	return json_pack("{s:s, s:s, s:s, s:{}, s:b, s:s, s:i, s:n, s:n, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:{s:o}}",
-			 "Bridge", "", "SandboxID", "", "SandboxKey", "", "Ports", "HairpinMode", 0,
-			 "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0, "SecondaryIPAddresses",
-			 "SecondaryIPv6Addresses", "EndpointID", "", "Gateway", "", "GlobalIPv6Address", "",
-			 "GlobalIPv6PrefixLen", 0, "IPAddress", "", "IPPrefixLen", 0, "IPv6Gateway", "", "MacAddress",
-			 "", "Networks", "none", none);
 }
 
 json_t *container_inspect_json(struct berth *b, const struct container *c)
@@ -76,8 +64,8 @@ json_t *container_inspect_json(struct berth *b, const struct container *c)
 	json_object_set_new(o, "HostConfig", json_deep_copy(c->host_config));
 	json_object_set_new(o, "GraphDriver", json_pack("{s:{s:s, s:s, s:s}, s:s}", "Data", "MergedDir", merged,
 							"UpperDir", upper, "WorkDir", work, "Name", "overlayfs"));
-	json_object_set_new(o, "Mounts", json_array());
+	json_object_set_new(o, "Mounts", volume_mounts_json(b, c));
 	json_object_set_new(o, "Config", json_deep_copy(c->config));
-	json_object_set_new(o, "NetworkSettings", network_settings());
+	json_object_set_new(o, "NetworkSettings", endpoint_network_settings(b, c));
 	return o;
 }

@@ -3,9 +3,11 @@
 #define _GNU_SOURCE
 #include "ctrlist.h"
 #include "cleanup.h"
+#include "endpoint.h"
 #include "image.h"
 #include "units.h"
 #include "util.h"
+#include "volume.h"
 
 #include <regex.h>
 #include <stdio.h>
@@ -135,7 +137,7 @@ static void go_time(long long ns, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
 }
 
-json_t *container_ps_json(const struct container *c, bool trunc, long long now)
+json_t *container_ps_json(struct berth *b, const struct container *c, bool trunc, long long now)
 {
 	cleanup_free char *cmd = command_line(c);
 	cleanup_free char *shown = trunc ? ellipsis(cmd, 20) : xstrdup(cmd);
@@ -164,6 +166,24 @@ json_t *container_ps_json(const struct container *c, bool trunc, long long now)
 		      "LocalVolumes", "0", "Mounts", "", "Names", c->name, "Networks", "none", "Ports", "",
 		      "RunningFor", since, "Size", "0B", "State", cstate_name(c->state), "Status", status);
 	free(labels);
+	{
+		/* Networks, ports and mounts (endpoint.h, volume.h). */
+		char *ports = endpoint_ports_text(b, c), *nets = endpoint_networks_text(b, c);
+		char *mounts = volume_mounts_text(b, c, trunc);
+		json_t *mj = volume_mounts_json(b, c);
+		size_t nvol = 0, i;
+		json_t *m;
+		json_array_foreach(mj, i, m)
+			nvol += strcmp(json_string_value(json_object_get(m, "Type")), "volume") == 0;
+		json_decref(mj);
+		json_object_set_new(o, "Ports", json_string(ports));
+		json_object_set_new(o, "Networks", json_string(nets));
+		json_object_set_new(o, "Mounts", json_string(mounts));
+		json_object_set_new(o, "LocalVolumes", json_sprintf("%zu", nvol));
+		free(ports);
+		free(nets);
+		free(mounts);
+	}
 	return o;
 }
 

@@ -15,7 +15,7 @@ void container_status_text(const struct container *c, long long now, char *buf, 
 /* The fields docker's ps template sees (ID, Image, Command, CreatedAt,
  * RunningFor, Ports, State, Status, Size, Names, Labels, Mounts, Networks,
  * LocalVolumes), as strings.  trunc: 12-char ids, 20-char commands. */
-json_t *container_ps_json(const struct container *c, bool trunc, long long now);
+json_t *container_ps_json(struct berth *b, const struct container *c, bool trunc, long long now);
 
 /* ps --filter: parsed "key=value" list; docker's "Invalid filter" errors
  * (status 1). */

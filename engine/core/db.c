@@ -5,11 +5,13 @@
  * bumps user_version, so a crash mid-migration leaves the old schema intact
  * and a concurrent CLI that loses the race simply finds the work done.
  */
+#define _GNU_SOURCE
 #include "db.h"
 #include "util.h"
 #include "cleanup.h"
 
 #include <stddef.h>
+#include <time.h>
 
 static const char *const migrations[] = {
 	/* 1: engine identity (docker info's ID) and free-form settings. */
@@ -91,6 +93,79 @@ static const char *const migrations[] = {
 	" restart_count INTEGER NOT NULL DEFAULT 0,"
 	" stop_requested INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX containers_image ON containers(image_id);",
+	/* 5: networks, endpoints, published ports and volumes (issue 5;
+	 * engine/core/network.c, ipam.c, portfwd.c, volume.c).
+	 * networks: one row per network, the predefined bridge/host/none
+	 * included; subnet/gateway/bridge only for driver 'bridge'.
+	 * endpoints: a container's membership of a network, from create on;
+	 * ip (and veth) only while it runs, unique per network so concurrent
+	 * starts cannot share an address.  port_bindings: the host ports a
+	 * running container holds (what `port` and ps's PORTS show).
+	 * volumes: named and anonymous; mounts: each container's volumes,
+	 * bind mounts and tmpfs, resolved at create (anonymous volumes
+	 * named); a volume some container mounts is in use and stays. */
+	"CREATE TABLE networks ("
+	" id TEXT PRIMARY KEY CHECK (length(id) = 64),"
+	" name TEXT NOT NULL UNIQUE,"
+	" driver TEXT NOT NULL,"               /* bridge | host | null */
+	" created INTEGER NOT NULL,"           /* ns */
+	" internal INTEGER NOT NULL DEFAULT 0,"
+	" attachable INTEGER NOT NULL DEFAULT 0,"
+	" predefined INTEGER NOT NULL DEFAULT 0,"
+	" subnet TEXT,"                        /* "172.18.0.0/24" */
+	" gateway TEXT,"
+	" ipam_config TEXT NOT NULL DEFAULT '[]'," /* IPAM.Config as the user gave it */
+	" bridge TEXT,"                        /* the device */
+	" labels TEXT NOT NULL DEFAULT '{}',"
+	" options TEXT NOT NULL DEFAULT '{}');"
+	"CREATE TABLE endpoints ("
+	" network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" endpoint_id TEXT NOT NULL,"
+	" idx INTEGER NOT NULL,"               /* order of connection: eth0, eth1... */
+	" aliases TEXT NOT NULL DEFAULT '[]',"
+	" want_ip TEXT,"                       /* --ip */
+	" ip TEXT,"                            /* while running */
+	" mac TEXT,"
+	" veth TEXT,"                          /* host side, while running */
+	" PRIMARY KEY (network_id, container_id));"
+	"CREATE UNIQUE INDEX endpoints_ip ON endpoints(network_id, ip);"
+	"CREATE INDEX endpoints_container ON endpoints(container_id);"
+	"CREATE TABLE port_bindings ("
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" proto TEXT NOT NULL,"
+	" container_port INTEGER NOT NULL,"
+	" host_ip TEXT NOT NULL,"
+	" host_port INTEGER NOT NULL,"
+	" PRIMARY KEY (container_id, proto, container_port, host_ip, host_port));"
+	"CREATE TABLE volumes ("
+	" name TEXT PRIMARY KEY,"
+	" driver TEXT NOT NULL DEFAULT 'local',"
+	" created INTEGER NOT NULL,"           /* seconds */
+	" labels TEXT NOT NULL DEFAULT '{}',"
+	" options TEXT,"                       /* -o, as an object; NULL when none */
+	" anonymous INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE mounts ("
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" destination TEXT NOT NULL,"
+	" type TEXT NOT NULL CHECK (type IN ('bind','volume','tmpfs')),"
+	" source TEXT NOT NULL DEFAULT '',"    /* host path (bind), volume name (volume) */
+	" rw INTEGER NOT NULL DEFAULT 1,"
+	" mode TEXT NOT NULL DEFAULT '',"      /* -v's mode field, as docker shows it */
+	" propagation TEXT NOT NULL DEFAULT '',"
+	" options TEXT NOT NULL DEFAULT '',"   /* tmpfs: mount data ("size=65536k,mode=1777") */
+	" nocopy INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (container_id, destination));"
+	"CREATE INDEX mounts_source ON mounts(type, source);",
+	/* 6: the build cache (issue 9, engine/core/buildcache.c): a step's key
+	 * (parent image, instruction, build args, source content hash) to the
+	 * image the step made.  Not a foreign key: removing an image leaves a
+	 * row that lookups skip (they join images). */
+	"CREATE TABLE build_cache ("
+	" key TEXT PRIMARY KEY,"
+	" image_id TEXT NOT NULL,"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX build_cache_image ON build_cache(image_id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -100,10 +175,16 @@ int db_schema_version(void)
 	return N_MIGRATIONS;
 }
 
+/* The primary result code of the last failed db_exec/db_prepare on this
+ * thread: a ROLLBACK after the failure would overwrite sqlite3_errcode(). */
+static _Thread_local int last_failure;
+
 int db_exec(sqlite3 *db, const char *sql, berr_t *err)
 {
 	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		last_failure = rc & 0xff;
 		berr_make(err, 0, "database: %s", msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);
 		return -1;
@@ -113,8 +194,11 @@ int db_exec(sqlite3 *db, const char *sql, berr_t *err)
 
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, berr_t *err)
 {
-	if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK)
+	int rc = sqlite3_prepare_v2(db, sql, -1, out, NULL);
+	if (rc != SQLITE_OK) {
+		last_failure = rc & 0xff;
 		return berr_make(err, 0, "database: %s", sqlite3_errmsg(db));
+	}
 	return 0;
 }
 
@@ -138,8 +222,10 @@ static int user_version(sqlite3 *db, int *out, berr_t *err)
 	cleanup_stmt sqlite3_stmt *st = NULL;
 	if (db_prepare(db, "PRAGMA user_version", &st, err) < 0)
 		return -1;
-	if (sqlite3_step(st) != SQLITE_ROW)
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		last_failure = sqlite3_errcode(db) & 0xff;
 		return berr_make(err, 0, "database: %s", sqlite3_errmsg(db));
+	}
 	*out = sqlite3_column_int(st, 0);
 	return 0;
 }
@@ -197,8 +283,23 @@ int db_open_schema(const char *path, const char *const *migrations, int n_migrat
 	/* The busy timeout must come first: switching to WAL itself needs a
 	 * lock that a concurrent CLI may hold. */
 	sqlite3_busy_timeout(db, 30000);
-	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err) < 0 ||
-	    migrate(db, migrations, n_migrations, err) < 0) {
+	/* SQLite answers SQLITE_BUSY without calling the busy handler in two
+	 * cases a fresh root meets under concurrent CLIs: the switch to WAL
+	 * while another connection holds a lock, and WAL recovery in
+	 * progress.  Both pass in milliseconds, so retry for a while rather
+	 * than fail a learner's command with "database is locked". */
+	for (int attempt = 0;; attempt++) {
+		if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err) == 0 &&
+		    migrate(db, migrations, n_migrations, err) == 0)
+			break;
+		int code = last_failure ? last_failure : sqlite3_errcode(db) & 0xff;
+		last_failure = 0;
+		if ((code == SQLITE_BUSY || code == SQLITE_LOCKED) && attempt < 500) {
+			berr_free(err);
+			struct timespec ts = {0, (5 + attempt % 20) * 1000000L};
+			nanosleep(&ts, NULL);
+			continue;
+		}
 		berr_wrap(err, "%s", path);
 		sqlite3_close(db);
 		return -1;

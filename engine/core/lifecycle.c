@@ -10,20 +10,24 @@
 #include "logfile.h"
 #include "monitor.h"
 #include "ref.h"
+#include "registry.h"
 #include "seccomp.h"
 #include "units.h"
 #include "util.h"
+#include "volume.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,6 +111,9 @@ static void remove_tree_async(char *path)
 		 * must not wait for this. */
 		syscall(SYS_close_range, 0U, ~0U, 0U);
 		setsid();
+		/* Background work: out of the next container's way (nice, not
+		 * SCHED_IDLE, which a busy host could starve for good). */
+		(void)!setpriority(PRIO_PROCESS, 0, 19);
 		rootfs_remove(path, &e);
 		remove_tree(path, &e);
 		_exit(0);
@@ -146,7 +153,17 @@ void ctr_sweep_trash(struct berth *b)
 	}
 }
 
+/* Files and row; its mounts forgotten and, with `volumes` (rm -v, and
+ * always for --rm and failed creates, as docker), its anonymous volumes
+ * removed (volume.h).  `cgroups_gone`: the caller reaped it already. */
+static int remove_files(struct berth *b, const struct container *c, bool volumes, bool cgroups_gone, berr_t *err);
+
 int ctr_remove_files(struct berth *b, const struct container *c, berr_t *err)
+{
+	return remove_files(b, c, true, false, err);
+}
+
+static int remove_files(struct berth *b, const struct container *c, bool volumes, bool cgroups_gone, berr_t *err)
 {
 	const char *id = c->id;
 	cleanup_free char *cdir = container_dir(b, id);
@@ -156,8 +173,11 @@ int ctr_remove_files(struct berth *b, const struct container *c, berr_t *err)
 	struct cgroup cg;
 	cleanup_berr berr_t e2 = NULL;
 
-	container_set_state(b, id, CS_REMOVING, &e2);
-	if (ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
+	/* One write the less on the hot path: the row goes in a moment. */
+	if (!cgroups_gone)
+		container_set_state(b, id, CS_REMOVING, &e2);
+	volume_release_container(b, id, volumes, &e2);
+	if (!cgroups_gone && ctr_cgroup_open(c, NULL, &cg, &e2) == 0) {
 		cgroup_remove(&cg, &e2);
 		cgroup_free(&cg);
 	}
@@ -174,9 +194,13 @@ int ctr_remove_files(struct berth *b, const struct container *c, berr_t *err)
 
 /* ---- create ---------------------------------------------------------- */
 
-static int find_image(struct berth *b, const char *name, bool announce, struct image **img, berr_t *err)
+/* docker's --pull: pull a missing image (the default), always, or never. */
+static int find_image(struct berth *b, const char *name, bool announce, const char *pull, struct image **img,
+		      berr_t *err)
 {
 	struct ref r;
+	bool always = pull && strcmp(pull, "always") == 0, never = pull && strcmp(pull, "never") == 0;
+
 	if (ref_parse_default_tag(name, &r, err) < 0) {
 		/* An image id is not a reference but is a valid image. */
 		cleanup_berr berr_t e2 = NULL;
@@ -188,14 +212,26 @@ static int find_image(struct berth *b, const char *name, bool announce, struct i
 	}
 	cleanup_free char *shown = ref_familiar(&r);
 	ref_free(&r);
-	if (image_find(b, name, img, err) == 0)
-		return 0;
-	if (!str_has_prefix((*err)->msg, "No such image"))
+	if (!always) {
+		if (image_find(b, name, img, err) == 0)
+			return 0;
+		if (!str_has_prefix((*err)->msg, "No such image"))
+			return -1;
+		berr_free(err);
+		if (never)
+			return berr_make(err, 0, "Error response from daemon: No such image: %s", shown);
+		if (announce)
+			fprintf(stderr, "Unable to find image '%s' locally\n", shown);
+	}
+	/* Pull it, as docker run does; its progress goes to stderr. */
+	struct pull_options po = {.out = stderr};
+	if (registry_pull(b, shown, &po, err) < 0) {
+		if (!str_has_prefix((*err)->msg, "Error response from daemon"))
+			berr_wrap(err, "Error response from daemon");
+		(*err)->status = BERTH_EXIT_ERROR;
 		return -1;
-	if (announce)
-		fprintf(stderr, "Unable to find image '%s' locally\n", shown);
-	/* There is no registry to pull from yet: say what is missing. */
-	return berr_make(err, 0, "Error response from daemon: No such image: %s", shown);
+	}
+	return image_find(b, shown, img, err);
 }
 
 static int create_with(struct berth *b, const struct create_opts *o, bool announce, struct container **out,
@@ -206,9 +242,12 @@ static int create_with(struct berth *b, const struct create_opts *o, bool announ
 	cleanup_free char *cdir = NULL;
 	struct rootfs rootfs;
 
-	if (find_image(b, o->image, announce, &img, err) < 0)
+	if (find_image(b, o->image, announce, o->pull, &img, err) < 0)
 		return -1;
 	if (ctrconfig_build(o, img, &c, err) < 0)
+		goto fail;
+	/* Networks, ports, volumes (netvol.h): checked before anything exists. */
+	if (netvol_configure(b, &o->nv, img, c, err) < 0)
 		goto fail;
 	if (container_insert(b, c, err) < 0) {
 		if (str_has_prefix((*err)->msg, "Conflict"))
@@ -216,7 +255,8 @@ static int create_with(struct berth *b, const struct create_opts *o, bool announ
 		goto fail;
 	}
 	cdir = container_dir(b, c->id);
-	if (create_files(b, c, err) < 0 || ctr_rootfs_prepare(b, img, cdir, o->rm, &rootfs, err) < 0) {
+	if (create_files(b, c, err) < 0 || netvol_attach(b, &o->nv, c, err) < 0 ||
+	    ctr_rootfs_prepare(b, img, cdir, o->rm, &rootfs, err) < 0) {
 		cleanup_berr berr_t e2 = NULL;
 		ctr_remove_files(b, c, &e2);
 		goto fail;
@@ -291,6 +331,12 @@ int runner_init(struct berth *b, struct container *c, struct runner *r, struct i
 	r->rs.init = r->spec.init;
 	r->rs.cg = &r->cg;
 	r->rs.proc = r->spec.proc;
+	/* Volumes, binds, tmpfs (volume.h), mounted by the child. */
+	ctr_net_init(&r->net);
+	if (volume_mount_plan(b, c, &r->mounts, &r->n_mounts, err) < 0)
+		return -1;
+	r->rs.mounts = r->mounts;
+	r->rs.n_mounts = r->n_mounts;
 	return 0;
 }
 
@@ -302,8 +348,27 @@ int runner_spawn(struct runner *r, struct spawned *sp, berr_t *err)
 		cgroup_free(&r->cg);
 		return -1;
 	}
-	if (runtime_spawn(&r->rs, sp, err) < 0) {
+	/* Its network namespace, addresses and ports (endpoint.h), ready
+	 * before the process exists; the child joins the namespace. */
+	if (endpoint_up(r->b, r->c, &r->net, err) < 0) {
 		cleanup_berr berr_t e2 = NULL;
+		cgroup_remove(&r->cg, &e2);
+		cgroup_free(&r->cg);
+		return -1;
+	}
+	r->rs.net_host = r->net.host;
+	r->rs.net_join = r->net.netns_fd >= 0;
+	r->rs.netns_fd = r->net.netns_fd;
+	if (runtime_spawn(&r->rs, sp, err) < 0 || endpoint_started(r->b, r->c, &r->net, sp->pid, sp->pidfd, err) < 0) {
+		cleanup_berr berr_t e2 = NULL;
+		if (sp->pid > 0 && sp->pidfd >= 0) {
+			/* Started, but its ports could not be served: undo. */
+			siginfo_t si;
+			kill(sp->pid, SIGKILL);
+			waitid(P_PIDFD, (id_t)sp->pidfd, &si, WEXITED);
+			spawned_close(sp);
+		}
+		endpoint_down(r->b, r->c->id, &r->net);
 		cgroup_remove(&r->cg, &e2);
 		cgroup_free(&r->cg);
 		return -1;
@@ -315,6 +380,7 @@ bool runner_reap(struct runner *r)
 {
 	cleanup_berr berr_t e = NULL;
 	bool oom = cgroup_oom_killed(&r->cg);
+	endpoint_down(r->b, r->c->id, &r->net); /* proxy, veths, addresses, peers' hosts */
 	cgroup_remove(&r->cg, &e);
 	cgroup_free(&r->cg);
 	return oom;
@@ -331,6 +397,7 @@ void runner_free(struct runner *r)
 	free(r->cdir);
 	free(r->rootfs_dir);
 	free(r->log_path);
+	mount_ops_free(r->mounts, r->n_mounts);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -347,8 +414,9 @@ bool restart_wanted(const struct start_spec *s, int code, int restart_count, boo
 
 int ctr_record_exit(struct berth *b, struct container *c, int code, bool oom, const char *error, berr_t *err)
 {
+	/* Called after runner_reap: its cgroup is gone already. */
 	if (json_is_true(json_object_get(c->host_config, "AutoRemove")))
-		return ctr_remove_files(b, c, err);
+		return remove_files(b, c, true, true, err);
 	if (container_set_exited(b, c->id, code, oom, error, err) < 0)
 		return -1;
 	c->state = CS_EXITED;
@@ -696,6 +764,11 @@ int ctr_pause(struct berth *b, struct container *c, bool pause, berr_t *err)
 
 int ctr_remove(struct berth *b, struct container *c, bool force, berr_t *err)
 {
+	return ctr_remove_v(b, c, force, false, err);
+}
+
+int ctr_remove_v(struct berth *b, struct container *c, bool force, bool volumes, berr_t *err)
+{
 	if (is_live(c)) {
 		if (!force)
 			return berr_make_status(err, 1, 0,
@@ -723,7 +796,7 @@ int ctr_remove(struct berth *b, struct container *c, bool force, berr_t *err)
 		if (c->monitor_pid != getpid())
 			wait_pid_gone(c->monitor_pid, c->monitor_start, 5000);
 	}
-	return ctr_remove_files(b, c, err);
+	return remove_files(b, c, volumes, false, err);
 }
 
 /* ---- refresh ---------------------------------------------------------- */
@@ -740,6 +813,8 @@ int container_refresh(struct berth *b, struct container *c, berr_t *err)
 		kill(c->pid, SIGKILL);
 		wait_pid_gone(c->pid, c->pid_start, 2000);
 	}
+	/* Its addresses and ports: nobody else will give them back. */
+	endpoint_down(b, c->id, NULL);
 	{
 		struct cgroup cg;
 		cleanup_berr berr_t e2 = NULL;

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include "container.h"
 #include "ctrconfig.h"
+#include "endpoint.h"
 #include "image.h"
 #include "rootfs.h"
 #include "runtime.h"
@@ -53,6 +54,8 @@ int ctr_kill(struct berth *b, struct container *c, int sig, berr_t *err);
 int ctr_restart(struct berth *b, struct container *c, int timeout, berr_t *err);
 /* docker rm [-f]. */
 int ctr_remove(struct berth *b, struct container *c, bool force, berr_t *err);
+/* docker rm [-f] -v: its anonymous volumes go too (volume.h). */
+int ctr_remove_v(struct berth *b, struct container *c, bool force, bool volumes, berr_t *err);
 /* docker wait: until it is not running; its exit code. */
 int ctr_wait(struct berth *b, struct container *c, int *exit_code, berr_t *err);
 int ctr_pause(struct berth *b, struct container *c, bool pause, berr_t *err);
@@ -71,6 +74,9 @@ struct runner {
 	struct cgroup cg;
 	char *cdir, *rootfs_dir, *log_path;
 	struct run_spec rs;
+	struct ctr_net net;          /* its network namespace and ports, per start */
+	struct mount_op *mounts;     /* volumes, binds, tmpfs (volume.h) */
+	size_t n_mounts;
 };
 
 /* Fill r for container c.  img and rootfs, when not NULL, were prepared

@@ -223,8 +223,9 @@ static void sleep_ms_interruptible(long ms)
  * cost little memory.  Forked from the CLI, it starts with the CLI's
  * mappings of every library berth links (curl and its TLS stack,
  * libarchive, ...): their relocated pages alone are 1.5 MB of resident
- * memory.  The monitor only ever calls libc, SQLite (and libm under it)
- * and jansson, so the pages of every other library are dropped
+ * memory.  The monitor only ever calls libc, SQLite (and libm under it),
+ * jansson, and for a restart's network libmnl and libnftables (with
+ * theirs), so the pages of every other library are dropped
  * (MADV_DONTNEED).  The mappings stay: the dynamic linker still walks
  * those libraries' symbol tables when it binds a function lazily, and
  * read-only pages simply fault back in from the page cache.  Their
@@ -234,7 +235,11 @@ static void sleep_ms_interruptible(long ms)
 static void monitor_shed(void)
 {
 	static const char *const keep[] = {"libc.so", "libc-", "ld-linux", "ld-", "libsqlite3", "libjansson", "libm.so",
-					   "libm-", "libpthread", "libdl", "libasan", "libubsan", "liblsan", "libtsan", "libgcc_s", NULL};
+					   "libm-", "libpthread", "libdl", "libasan", "libubsan", "liblsan", "libtsan", "libgcc_s",
+					   /* a restart sets up the container's network again
+					    * (endpoint.h): netlink, and nftables when its
+					    * bridge has to be made anew */
+					   "libmnl", "libnftables", "libnftnl", "libxtables", "libgmp", NULL};
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);

@@ -59,6 +59,15 @@ struct run_spec {
 	bool init;                       /* --init: a reaper as PID 1 */
 	const struct cgroup *cg;
 	struct proc_spec proc;
+	/* Networking (endpoint.h, issue 5): join the namespace netns_fd,
+	 * prepared and configured by the parent, instead of a new empty one
+	 * (net_join); or keep the host's (net_host, --network host). */
+	bool net_join, net_host;
+	int netns_fd;
+	/* Volumes, bind mounts and tmpfs (mounts.h, issue 5), mounted below
+	 * the root before pivot_root. */
+	const struct mount_op *mounts;
+	size_t n_mounts;
 };
 
 /* The started process, seen from the caller. */

@@ -3,7 +3,7 @@
 # directory), docker's ENTRYPOINT/CMD rules and its exit codes.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 test_expect_success 'run prints what the command prints' '
 	berth run --rm busybox echo hello >out &&

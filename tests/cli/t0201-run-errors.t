@@ -3,17 +3,25 @@
 # and nothing half-created.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 nothing_created() {
 	test -z "$(berth ps -aq)" &&
 	test -z "$(ls -A "$BERTH_ROOT/containers" 2>/dev/null)"
 }
 
-test_expect_success 'an unknown image: "Unable to find image" then the error, 125' '
-	test_status 125 berth run --rm nosuchimage 2>err &&
-	grep -x "Unable to find image '"'"'nosuchimage:latest'"'"' locally" err &&
+test_expect_success 'an unknown image: "Unable to find image", a pull that fails here, 125' '
+	test_status 125 berth run --rm localhost:1/nosuchimage 2>err &&
+	grep -x "Unable to find image '"'"'localhost:1/nosuchimage:latest'"'"' locally" err &&
+	grep "Error response from daemon" err &&
+	nothing_created
+'
+
+test_expect_success '--pull never: "No such image", 125; a bad --pull value' '
+	test_status 125 berth run --rm --pull never nosuchimage 2>err &&
 	grep "No such image: nosuchimage:latest" err &&
+	test_status 125 berth run --rm --pull sometimes busybox true 2>err &&
+	grep "invalid pull option" err &&
 	nothing_created
 '
 

@@ -3,7 +3,7 @@
 # restart, wait, pause, rename, rm, prune, inspect.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 test_expect_success 'create makes a container that ps -a shows as Created' '
 	id=$(berth create --name c1 busybox sleep 1000) &&

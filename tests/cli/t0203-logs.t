@@ -3,7 +3,7 @@
 # -f following a detached container until it stops.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 test_expect_success 'a foreground run is logged too' '
 	berth run --name fg busybox sh -c "echo one; echo two >&2; echo three" >/dev/null 2>&1 &&

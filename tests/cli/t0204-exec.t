@@ -3,7 +3,7 @@
 # with its security context, user, working directory and environment.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 test_expect_success 'setup: a running container' '
 	berth run -d --name box -e FROM_RUN=1 -w /tmp busybox sleep 1000 >/dev/null

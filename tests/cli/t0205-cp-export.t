@@ -4,7 +4,7 @@
 # included.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 test_expect_success 'setup' '
 	berth run -d --name box busybox sleep 1000 >/dev/null &&

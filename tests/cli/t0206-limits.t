@@ -4,7 +4,7 @@
 # stats/top.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 test_expect_success 'an OOM kill ends the container with 137 and OOMKilled true' '
 	test_status 137 berth run --name oom -m 16m busybox sh -c "x=\$(head -c 200000000 /dev/zero | tr \"\\\\0\" a)" &&

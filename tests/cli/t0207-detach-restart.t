@@ -3,7 +3,7 @@
 # policies, --rm, and what later CLIs see when a monitor dies.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 monitor_of() {
 	sqlite3 "$BERTH_ROOT/berth.db" "SELECT monitor_pid FROM containers WHERE name = '$1'"

@@ -3,7 +3,7 @@
 # forwards stdin, --init puts a reaper that forwards signals at PID 1.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 test_expect_success 'without -t the container has no terminal' '
 	test_status 1 berth run --rm busybox tty >out &&

@@ -2,7 +2,7 @@
 # Many CLIs at once: no daemon serialises them, berth.db and the kernel do.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 test_expect_success '20 concurrent run --rm all succeed and leave nothing' '
 	for i in $(seq 20); do

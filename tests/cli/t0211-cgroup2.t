@@ -6,7 +6,7 @@
 # eBPF, pause is cgroup.freeze.
 . "$(dirname "$0")/../lib.sh"
 
-load_seed
+setup_containers
 
 v2() {
 	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then

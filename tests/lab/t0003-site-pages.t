@@ -59,7 +59,7 @@ test_expect_success 'the exercise shows its task, starter file with a download l
 	test -f "$S/exercises/engine-version/starter/answer.sh" &&
 	test_grep "berth</span> lab start engine-version" "$L" &&
 	test_grep "data-copy=\"berth lab start engine-version" "$L" &&
-	test $(grep -c "<details class=\"hint\">" "$L") = 2 &&
+	test $(grep -c "<details class=\"hint\">" "$L") = 5 && # engine-version 2 + run-hostname 3
 	test_grep "<details class=\"solution\">" "$L" &&
 	test -f "$S/exercises/engine-version/solution/answer.sh"
 '
@@ -154,7 +154,7 @@ test_expect_success 'a missing diagram and an image from the web are refused' '
 	course_copy &&
 	sed -i "s/container-vs-vm.svg/no-such.svg/" "$TMP/course/lessons/en/01-what-is-a-container.md" &&
 	test_status 1 berth-lab --course "$TMP/course/lessons" build --out "$TMP/s4" 2>err &&
-	test_grep "01-what-is-a-container.md:40: broken link \"../assets/diagrams/no-such.svg\"" err &&
+	test_grep "01-what-is-a-container.md:41: broken link \"../assets/diagrams/no-such.svg\"" err &&
 	course_copy &&
 	printf "\n![logo](https://example.org/logo.png)\n" >>"$TMP/course/lessons/en/01-what-is-a-container.md" &&
 	test_status 1 berth-lab --course "$TMP/course/lessons" build --out "$TMP/s4" 2>err &&
@@ -179,6 +179,8 @@ test_expect_success 'an unknown section names the line of section:' '
 test_expect_success 'a results export marks what the learner passed' '
 	rm -rf sol && cp -r "$TOP/lessons/exercises/engine-version/solution" sol &&
 	berth lab check --db "$TMP/r.db" --learner ann engine-version sol >/dev/null &&
+	rm -rf sol2 && cp -r "$TOP/lessons/exercises/run-hostname/solution" sol2 &&
+	berth lab check --db "$TMP/r.db" --learner ann run-hostname sol2 >/dev/null &&
 	berth-lab build --results "$TMP/r.db" --learner ann --out "$TMP/s7" >/dev/null &&
 	test_grep "lesson-card passed" "$TMP/s7/ko/index.html" &&
 	berth-lab build --results "$TMP/r.db" --learner bob --out "$TMP/s8" >/dev/null &&

@@ -1,0 +1,339 @@
+/* volume.c: `berth volume create|ls|inspect|rm|prune`.  Argument parsing and
+ * output; engine/core/volume.c does the work.  Errors docker's daemon
+ * would return print as "Error: MSG", exit status 1, as docker's CLI. */
+#define _GNU_SOURCE
+#include "commands.h"
+#include "../core/cleanup.h"
+#include "../core/image.h"
+#include "../core/template.h"
+#include "../core/util.h"
+#include "../core/volume.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define END_OPTS {NULL, 0, 0, NULL, NULL, NULL, false}
+
+static int fail1(berr_t *err)
+{
+	if (*err && (*err)->status == BERTH_EXIT_ERROR && !(*err)->plain)
+		(*err)->status = 1;
+	return -1;
+}
+
+int cmd_volume_create(struct berth *b, int argc, char **argv, berr_t *err)
+{
+	const char *driver = NULL, *name_flag = NULL;
+	struct strlist labels = {0}, opts_l = {0};
+	const struct opt opts[] = {
+		{"driver", 'd', OPT_STRING, &driver, "Specify volume driver name (default \"local\")", "string", false},
+		{"label", 0, OPT_LIST, &labels, "Set metadata for a volume", "list", false},
+		{"name", 0, OPT_STRING, &name_flag, "Specify volume name", "string", true},
+		{"opt", 'o', OPT_LIST, &opts_l, "Set driver specific options", "map", false},
+		END_OPTS,
+	};
+	const struct cli_spec spec = {
+		.usage = "[OPTIONS] [VOLUME]", .summary = "Create a volume", .opts = opts, .min_args = 0, .max_args = 1,
+	};
+	struct cli_args a;
+	struct volume *v = NULL;
+	int r;
+
+	if ((r = cli_parse(&spec, argc, argv, &a, err)) != 0)
+		goto out;
+	{
+		const char *name = a.argc ? a.argv[0] : name_flag;
+		if (a.argc && name_flag && strcmp(a.argv[0], name_flag) != 0) {
+			r = berr_make(err, 0, "conflicting options: either specify --name or provide positional arg, not both");
+			free(a.argv);
+			goto out;
+		}
+		r = volume_create(b, name, driver, labels.v, opts_l.v, false, &v, err);
+	}
+	free(a.argv);
+	if (r == 0)
+		printf("%s\n", v->name);
+	else
+		r = fail1(err);
+	volume_free(v);
+out:
+	strlist_free(&labels);
+	strlist_free(&opts_l);
+	return r == 1 ? 0 : r;
+}
+
+static const char *vol_column(const char *field, void *ctx)
+{
+	static const char *const map[][2] = {
+		{"Name", "VOLUME NAME"}, {"Driver", "DRIVER"}, {"Scope", "SCOPE"}, {"Mountpoint", "MOUNTPOINT"},
+		{"Labels", "LABELS"}, {"Links", "LINKS"}, {"Size", "SIZE"},
+	};
+	(void)ctx;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(field, map[i][0]) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+struct vol_filters {
+	int dangling;            /* -1 any */
+	struct strlist name, label, driver;
+};
+
+static int parse_vol_filters(const struct strlist *in, struct vol_filters *f, berr_t *err)
+{
+	memset(f, 0, sizeof(*f));
+	f->dangling = -1;
+	for (size_t i = 0; i < in->n; i++) {
+		const char *s = in->v[i], *eq = strchr(s, '=');
+		if (!eq)
+			return berr_make_status(err, 1, 0, "bad format of filter (expected name=value)");
+		size_t kl = (size_t)(eq - s);
+		const char *v = eq + 1;
+		if (kl == 8 && strncmp(s, "dangling", 8) == 0) {
+			if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+				f->dangling = 1;
+			else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+				f->dangling = 0;
+			else
+				return berr_make_status(err, 1, 0, "Invalid filter 'dangling=%s'", v);
+		} else if (kl == 4 && strncmp(s, "name", 4) == 0) {
+			strlist_push(&f->name, v);
+		} else if (kl == 5 && strncmp(s, "label", 5) == 0) {
+			strlist_push(&f->label, v);
+		} else if (kl == 6 && strncmp(s, "driver", 6) == 0) {
+			strlist_push(&f->driver, v);
+		} else {
+			return berr_make_status(err, 1, 0, "Invalid filter '%.*s'", (int)kl, s);
+		}
+	}
+	return 0;
+}
+
+static bool vol_matches(struct berth *b, const struct volume *v, const struct vol_filters *f)
+{
+	bool ok = f->name.n == 0;
+	for (size_t i = 0; i < f->name.n && !ok; i++)
+		ok = strstr(v->name, f->name.v[i]) != NULL;
+	if (!ok)
+		return false;
+	ok = f->driver.n == 0;
+	for (size_t i = 0; i < f->driver.n && !ok; i++)
+		ok = strcmp(v->driver, f->driver.v[i]) == 0;
+	if (!ok)
+		return false;
+	for (size_t i = 0; i < f->label.n; i++) {
+		const char *w = f->label.v[i], *eq = strchr(w, '=');
+		cleanup_free char *k = eq ? xstrndup(w, (size_t)(eq - w)) : xstrdup(w);
+		json_t *lv = json_object_get(v->labels, k);
+		if (!lv || (eq && strcmp(json_string_value(lv) ? json_string_value(lv) : "", eq + 1) != 0))
+			return false;
+	}
+	if (f->dangling >= 0) {
+		cleanup_strv char **users = volume_users(b, v->name);
+		if ((users[0] == NULL) != (f->dangling == 1))
+			return false;
+	}
+	return true;
+}
+
+int cmd_volume_ls(struct berth *b, int argc, char **argv, berr_t *err)
+{
+	bool quiet = false;
+	const char *format = NULL;
+	struct strlist filters = {0};
+	const struct opt opts[] = {
+		{"filter", 'f', OPT_LIST, &filters, "Provide filter values (e.g. \"dangling=true\")", "filter", false},
+		{"format", 0, OPT_STRING, &format, "Format output using a custom template", "string", false},
+		{"quiet", 'q', OPT_BOOL, &quiet, "Only display volume names", NULL, false},
+		END_OPTS,
+	};
+	const struct cli_spec spec = {
+		.usage = "[OPTIONS]", .summary = "List volumes", .opts = opts, .min_args = 0, .max_args = 0,
+		.aliases = "berth volume ls, berth volume list",
+	};
+	struct cli_args a;
+	struct vol_filters f;
+	struct volume **v = NULL;
+	size_t n = 0;
+	struct tmpl *t = NULL;
+	json_t *rows = NULL;
+	int r;
+
+	if ((r = cli_parse(&spec, argc, argv, &a, err)) != 0) {
+		strlist_free(&filters);
+		return r < 0 ? -1 : 0;
+	}
+	free(a.argv);
+	r = parse_vol_filters(&filters, &f, err);
+	strlist_free(&filters);
+	if (r < 0)
+		goto out;
+	if (quiet && (!format || !*format))
+		format = "{{.Name}}";
+	if ((r = tmpl_parse_format(format, "table {{.Driver}}\t{{.Name}}", &t, err)) < 0)
+		goto out;
+	if ((r = volume_list(b, &v, &n, err)) < 0) {
+		r = fail1(err);
+		goto out;
+	}
+	rows = json_array();
+	for (size_t i = 0; i < n; i++) {
+		if (!vol_matches(b, v[i], &f))
+			continue;
+		size_t len = 0;
+		char *labels = NULL;
+		FILE *m = open_memstream(&labels, &len);
+		const char *k;
+		json_t *lv;
+		bool first = true;
+		json_object_foreach(v[i]->labels, k, lv) {
+			fprintf(m, "%s%s=%s", first ? "" : ",", k, json_string_value(lv) ? json_string_value(lv) : "");
+			first = false;
+		}
+		fclose(m);
+		cleanup_strv char **users = volume_users(b, v[i]->name);
+		size_t nu = 0;
+		while (users[nu])
+			nu++;
+		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Name", v[i]->name, "Driver",
+						      v[i]->driver, "Scope", "local", "Mountpoint", v[i]->mountpoint,
+						      "Labels", labels, "Links", "N/A", "Size", "N/A"));
+		json_object_set_new(json_array_get(rows, json_array_size(rows) - 1), "Links", json_sprintf("%zu", nu));
+		free(labels);
+	}
+	r = tmpl_write_list(t, rows, vol_column, NULL, stdout, err) < 0 ? -1 : 0;
+out:
+	json_decref(rows);
+	volume_list_free(v, n);
+	tmpl_free(t);
+	strlist_free(&f.name);
+	strlist_free(&f.label);
+	strlist_free(&f.driver);
+	return r < 0 ? fail1(err) : 0;
+}
+
+int cmd_volume_inspect(struct berth *b, int argc, char **argv, berr_t *err)
+{
+	const char *format = NULL;
+	const struct opt opts[] = {
+		{"format", 'f', OPT_STRING, &format, "Format output using a custom template", "string", false},
+		END_OPTS,
+	};
+	const struct cli_spec spec = {
+		.usage = "[OPTIONS] VOLUME [VOLUME...]", .summary = "Display detailed information on one or more volumes",
+		.opts = opts, .min_args = 1, .max_args = -1,
+	};
+	struct cli_args a;
+	cleanup_berr berr_t first = NULL;
+	json_t *arr = json_array();
+	int r, failed = 0;
+
+	if ((r = cli_parse(&spec, argc, argv, &a, err)) != 0) {
+		json_decref(arr);
+		return r < 0 ? -1 : 0;
+	}
+	for (int i = 0; i < a.argc; i++) {
+		struct volume *v = NULL;
+		cleanup_berr berr_t e = NULL;
+		if (volume_get(b, a.argv[i], &v, &e) < 0) {
+			if (!first)
+				first = steal_pointer(&e);
+			else
+				fprintf(stderr, "Error: %s\n", e->msg);
+			failed++;
+			continue;
+		}
+		json_array_append_new(arr, volume_inspect_json(v));
+		volume_free(v);
+	}
+	free(a.argv);
+	r = print_inspect(arr, format, err);
+	json_decref(arr);
+	if (r < 0)
+		return -1;
+	if (failed) {
+		*err = steal_pointer(&first);
+		return fail1(err);
+	}
+	return 0;
+}
+
+int cmd_volume_rm(struct berth *b, int argc, char **argv, berr_t *err)
+{
+	bool force = false;
+	const struct opt opts[] = {
+		{"force", 'f', OPT_BOOL, &force, "Force the removal of one or more volumes", NULL, false},
+		END_OPTS,
+	};
+	const struct cli_spec spec = {
+		.usage = "[OPTIONS] VOLUME [VOLUME...]", .summary = "Remove one or more volumes", .opts = opts,
+		.min_args = 1, .max_args = -1, .aliases = "berth volume rm, berth volume remove",
+	};
+	struct cli_args a;
+	int r, status = 0;
+
+	if ((r = cli_parse(&spec, argc, argv, &a, err)) != 0)
+		return r < 0 ? -1 : 0;
+	for (int i = 0; i < a.argc; i++) {
+		cleanup_berr berr_t e = NULL;
+		if (volume_remove(b, a.argv[i], &e) == 0 ||
+		    (force && str_has_suffix(e->msg, ": no such volume"))) {
+			/* docker's -f: a missing volume is not an error (and is
+			 * still echoed); a volume in use still is. */
+			printf("%s\n", a.argv[i]);
+			continue;
+		}
+		fprintf(stderr, "Error: %s\n", e->msg);
+		status = 1;
+	}
+	free(a.argv);
+	return status;
+}
+
+int cmd_volume_prune(struct berth *b, int argc, char **argv, berr_t *err)
+{
+	bool force = false, all = false;
+	struct strlist filters = {0};
+	const struct opt opts[] = {
+		{"all", 'a', OPT_BOOL, &all, "Remove all unused volumes, not just anonymous ones", NULL, false},
+		{"filter", 0, OPT_LIST, &filters, "Provide filter values (e.g. \"label=<label>\")", "filter", false},
+		{"force", 'f', OPT_BOOL, &force, "Do not prompt for confirmation", NULL, false},
+		END_OPTS,
+	};
+	const struct cli_spec spec = {
+		.usage = "[OPTIONS]", .summary = "Remove unused local volumes", .opts = opts, .min_args = 0,
+		.max_args = 0,
+	};
+	struct cli_args a;
+	cleanup_strv char **removed = NULL;
+	long long reclaimed = 0;
+	char size[32];
+	int r;
+
+	r = cli_parse(&spec, argc, argv, &a, err);
+	if (r != 0) {
+		strlist_free(&filters);
+		return r < 0 ? -1 : 0;
+	}
+	free(a.argv);
+	if (filters.n) {
+		strlist_free(&filters);
+		return berr_make_status(err, 1, 0, "volume prune filters are not supported by berth");
+	}
+	if (!force && !cli_confirm(all ? "WARNING! This will remove all local volumes not used by at least one container."
+				       : "WARNING! This will remove anonymous local volumes not used by at least one container."))
+		return 0;
+	if (volume_prune(b, all, &removed, &reclaimed, err) < 0)
+		return fail1(err);
+	if (removed[0]) {
+		printf("Deleted Volumes:\n");
+		for (char **p = removed; *p; p++)
+			printf("%s\n", *p);
+		printf("\n");
+	}
+	image_human_size(reclaimed, size, sizeof(size));
+	printf("Total reclaimed space: %s\n", size);
+	return 0;
+}

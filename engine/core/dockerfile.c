@@ -1,0 +1,1026 @@
+/* dockerfile.c: the Dockerfile parser, docker's word expansion and the
+ * --check rules (see dockerfile.h).
+ *
+ * The shape follows buildkit's frontend/dockerfile/parser: lines are read
+ * into logical instructions first (directives, comments, continuations,
+ * heredoc bodies), then each instruction's arguments are split the way its
+ * dispatch entry says (maybe-JSON, JSON-or-words, name=value pairs, words).
+ * Nothing here expands variables: the builder does it, per instruction,
+ * because only some instructions expand and the values change as the
+ * stage goes on.
+ */
+#define _GNU_SOURCE
+#include "dockerfile.h"
+#include "util.h"
+#include "cleanup.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- small string builder -------------------------------------------- */
+
+struct sb {
+	char *s;
+	size_t n, cap;
+};
+
+static void sb_addn(struct sb *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		b->cap = (b->n + n + 1) * 2 + 16;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+static void sb_addc(struct sb *b, char c) { sb_addn(b, &c, 1); }
+static void sb_adds(struct sb *b, const char *s) { sb_addn(b, s, strlen(s)); }
+static char *sb_take(struct sb *b)
+{
+	char *s = b->s ? b->s : xstrdup("");
+	b->s = NULL;
+	b->n = b->cap = 0;
+	return s;
+}
+
+static void strv_push(char ***v, size_t *n, char *s)
+{
+	*v = xrealloc(*v, (*n + 2) * sizeof(char *));
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+}
+
+static void strv_free_(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
+static int perr(berr_t *err, const char *name, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int perr(berr_t *err, const char *name, int line, const char *fmt, ...)
+{
+	va_list ap;
+	cleanup_free char *m = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	berr_make_status(err, 1, 0, "%s:%d: %s", name ? name : "Dockerfile", line, m ? m : "parse error");
+	(*err)->plain = 1;
+	return -1;
+}
+
+static const char *const known[] = {"add",     "arg",	      "cmd",   "copy",	     "entrypoint", "env",
+				    "expose",  "from",	      "healthcheck", "label", "maintainer", "onbuild",
+				    "run",     "shell",	      "stopsignal",  "user",  "volume",	    "workdir", NULL};
+
+static bool is_known(const char *c)
+{
+	for (const char *const *k = known; *k; k++)
+		if (strcmp(*k, c) == 0)
+			return true;
+	return false;
+}
+
+/* ---- argument splitting ------------------------------------------------ */
+
+/* Whitespace-separated words, quotes and escapes kept (buildkit's
+ * parseWords): the expansion removes them later. */
+static char **split_words_raw(const char *s, char esc)
+{
+	char **v = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	struct sb w = {0};
+	char q = 0;
+	bool in = false;
+
+	for (; *s; s++) {
+		char c = *s;
+		if (!q && isspace((unsigned char)c)) {
+			if (in)
+				strv_push(&v, &n, sb_take(&w));
+			in = false;
+			continue;
+		}
+		in = true;
+		if (c == esc && s[1] && q != '\'') {
+			sb_addc(&w, c);
+			sb_addc(&w, *++s);
+			continue;
+		}
+		if (!q && (c == '"' || c == '\''))
+			q = c;
+		else if (q == c)
+			q = 0;
+		sb_addc(&w, c);
+	}
+	if (in)
+		strv_push(&v, &n, sb_take(&w));
+	free(w.s);
+	return v;
+}
+
+/* A JSON array of strings, or NULL. */
+static char **parse_json_array(const char *s)
+{
+	json_error_t jerr;
+	json_t *j, *e;
+	size_t i;
+	char **v;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s != '[')
+		return NULL;
+	j = json_loads(s, JSON_DECODE_ANY, &jerr);
+	if (!json_is_array(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	v = xcalloc(json_array_size(j) + 1, sizeof(char *));
+	json_array_foreach(j, i, e) {
+		if (!json_is_string(e)) {
+			strv_free_(v);
+			json_decref(j);
+			return NULL;
+		}
+		v[i] = xstrdup(json_string_value(e));
+	}
+	json_decref(j);
+	return v;
+}
+
+char **dockerfile_name_values(const char *cmd, const char *rest, char esc, berr_t *err)
+{
+	char **w = split_words_raw(rest, esc);
+	char **out = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	const char *CMD = strcmp(cmd, "env") == 0 ? "ENV" : "LABEL";
+
+	if (!w[0]) {
+		strv_free_(w);
+		free(out);
+		berr_make_status(err, 1, 0, "%s requires at least one argument", CMD);
+		return NULL;
+	}
+	if (!strchr(w[0], '=')) {
+		/* legacy "ENV key value with spaces" */
+		const char *v = rest;
+		while (isspace((unsigned char)*v))
+			v++;
+		v += strlen(w[0]);
+		while (isspace((unsigned char)*v))
+			v++;
+		if (!*v) {
+			strv_free_(w);
+			free(out);
+			berr_make_status(err, 1, 0, "%s must have two arguments", CMD);
+			return NULL;
+		}
+		/* The legacy value is one word: keep its spaces by quoting nothing;
+		 * the builder expands it as a single word. */
+		strv_push(&out, &n, xasprintf("%s=%s", w[0], v));
+		strv_free_(w);
+		return out;
+	}
+	for (char **p = w; *p; p++) {
+		char *eq = strchr(*p, '=');
+		if (!eq) {
+			berr_make_status(err, 1, 0,
+					 "Syntax error - can't find = in \"%s\". Must be of the form: name=value", *p);
+			strv_free_(w);
+			strv_free_(out);
+			return NULL;
+		}
+		if (eq == *p) {
+			berr_make_status(err, 1, 0, "%s names can not be blank", CMD);
+			strv_free_(w);
+			strv_free_(out);
+			return NULL;
+		}
+		strv_push(&out, &n, xstrdup(*p));
+	}
+	strv_free_(w);
+	return out;
+}
+
+/* ---- instructions ------------------------------------------------------ */
+
+void df_instr_clear(struct df_instr *in)
+{
+	free(in->cmd);
+	free(in->orig);
+	strv_free_(in->flags);
+	free(in->rest);
+	strv_free_(in->args);
+	for (size_t i = 0; i < in->n_heredocs; i++) {
+		free(in->heredocs[i].name);
+		free(in->heredocs[i].content);
+	}
+	free(in->heredocs);
+	if (in->sub) {
+		df_instr_clear(in->sub);
+		free(in->sub);
+	}
+	memset(in, 0, sizeof(*in));
+}
+
+void dockerfile_free(struct dockerfile *df)
+{
+	for (size_t i = 0; i < df->n; i++)
+		df_instr_clear(&df->ins[i]);
+	free(df->ins);
+	free(df->syntax);
+	free(df->check);
+	for (size_t i = 0; i < df->n_warnings; i++) {
+		free(df->warnings[i].rule);
+		free(df->warnings[i].msg);
+	}
+	free(df->warnings);
+	memset(df, 0, sizeof(*df));
+}
+
+/* Split an instruction's text (continuations joined) into its parts; the
+ * heredoc bodies are attached by the caller.  Errors are bare messages. */
+static int parse_instr_text(const char *text, char esc, struct df_instr *in, berr_t *err)
+{
+	const char *p = text, *w;
+	size_t n = 0;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	w = p;
+	while (*p && !isspace((unsigned char)*p))
+		p++;
+	in->cmd = xstrndup(w, (size_t)(p - w));
+	for (char *c = in->cmd; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	in->orig = xstrdup(w);
+	/* trim trailing whitespace of orig */
+	for (size_t l = strlen(in->orig); l && isspace((unsigned char)in->orig[l - 1]); l--)
+		in->orig[l - 1] = '\0';
+	if (!is_known(in->cmd))
+		return berr_make_status(err, 1, 0, "unknown instruction: %.*s", (int)(p - w), w);
+	while (isspace((unsigned char)*p))
+		p++;
+	in->flags = xcalloc(1, sizeof(char *));
+	/* Leading --flags (buildkit extracts them for every instruction). */
+	while (p[0] == '-' && p[1] == '-') {
+		const char *f = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		strv_push(&in->flags, &n, xstrndup(f, (size_t)(p - f)));
+		while (isspace((unsigned char)*p))
+			p++;
+	}
+	in->rest = xstrdup(p);
+	for (size_t l = strlen(in->rest); l && isspace((unsigned char)in->rest[l - 1]); l--)
+		in->rest[l - 1] = '\0';
+
+	const char *c = in->cmd;
+	if (!in->rest[0] && strcmp(c, "healthcheck") != 0) {
+		char up[16];
+		size_t k = 0;
+		for (; c[k] && k < sizeof(up) - 1; k++)
+			up[k] = (char)toupper((unsigned char)c[k]);
+		up[k] = '\0';
+		return berr_make_status(err, 1, 0, "%s requires at least one argument", up);
+	}
+	if (!strcmp(c, "run") || !strcmp(c, "cmd") || !strcmp(c, "entrypoint") || !strcmp(c, "shell")) {
+		char **j = parse_json_array(in->rest);
+		if (j) {
+			in->args = j;
+			in->json = true;
+		} else {
+			if (!strcmp(c, "shell"))
+				return berr_make_status(err, 1, 0, "SHELL requires the arguments to be in JSON form");
+			in->args = xcalloc(2, sizeof(char *));
+			in->args[0] = xstrdup(in->rest);
+		}
+	} else if (!strcmp(c, "copy") || !strcmp(c, "add") || !strcmp(c, "volume")) {
+		char **j = parse_json_array(in->rest);
+		if (j) {
+			in->args = j;
+			in->json = true;
+		} else {
+			in->args = split_words_raw(in->rest, esc);
+		}
+	} else if (!strcmp(c, "env") || !strcmp(c, "label")) {
+		in->args = dockerfile_name_values(c, in->rest, esc, err);
+		if (!in->args)
+			return -1;
+	} else if (!strcmp(c, "healthcheck")) {
+		char **words = split_words_raw(in->rest, esc);
+		in->args = xcalloc(1, sizeof(char *));
+		size_t k = 0;
+		if (!words[0]) {
+			strv_free_(words);
+			return berr_make_status(err, 1, 0, "HEALTHCHECK requires at least one argument");
+		}
+		if (strcasecmp(words[0], "none") == 0) {
+			if (words[1]) {
+				strv_free_(words);
+				return berr_make_status(err, 1, 0, "HEALTHCHECK NONE takes no arguments");
+			}
+			strv_push(&in->args, &k, xstrdup("NONE"));
+		} else if (strcasecmp(words[0], "cmd") == 0) {
+			const char *after = in->rest + 3;
+			while (isspace((unsigned char)*after))
+				after++;
+			char **j = parse_json_array(after);
+			if (j) {
+				strv_push(&in->args, &k, xstrdup("CMD"));
+				for (char **x = j; *x; x++)
+					strv_push(&in->args, &k, *x);
+				free(j);
+				in->json = true;
+			} else if (*after) {
+				strv_push(&in->args, &k, xstrdup("CMD-SHELL"));
+				strv_push(&in->args, &k, xstrdup(after));
+			} else {
+				strv_free_(words);
+				return berr_make_status(err, 1, 0, "Missing command after HEALTHCHECK CMD");
+			}
+		} else {
+			cleanup_free char *u = xstrdup(words[0]);
+			strv_free_(words);
+			return berr_make_status(err, 1, 0, "Unknown type \"%s\" in HEALTHCHECK (try CMD)", u);
+		}
+		strv_free_(words);
+	} else if (!strcmp(c, "onbuild")) {
+		in->sub = xcalloc(1, sizeof(*in->sub));
+		if (parse_instr_text(in->rest, esc, in->sub, err) < 0)
+			return -1;
+		if (!strcmp(in->sub->cmd, "onbuild"))
+			return berr_make_status(err, 1, 0, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+		if (!strcmp(in->sub->cmd, "from") || !strcmp(in->sub->cmd, "maintainer"))
+			return berr_make_status(err, 1, 0, "%s isn't allowed as an ONBUILD trigger",
+						!strcmp(in->sub->cmd, "from") ? "FROM" : "MAINTAINER");
+		in->args = xcalloc(2, sizeof(char *));
+		in->args[0] = xstrdup(in->rest);
+	} else if (!strcmp(c, "maintainer") || !strcmp(c, "user") || !strcmp(c, "workdir") ||
+		   !strcmp(c, "stopsignal")) {
+		in->args = xcalloc(2, sizeof(char *));
+		in->args[0] = xstrdup(in->rest);
+	} else {
+		/* from, arg, expose */
+		in->args = split_words_raw(in->rest, esc);
+	}
+	return 0;
+}
+
+int dockerfile_parse_line(const char *text, char esc, struct df_instr *out, berr_t *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->line = 1;
+	if (parse_instr_text(text, esc, out, err) < 0) {
+		df_instr_clear(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* Heredoc markers in an instruction's text: <<[-]["']WORD["'] */
+struct marker {
+	char *name;
+	bool strip, expand;
+};
+
+static size_t find_markers(const char *s, struct marker *m, size_t max)
+{
+	size_t n = 0;
+	char q = 0;
+	for (const char *p = s; *p && n < max; p++) {
+		if (q) {
+			if (*p == q)
+				q = 0;
+			continue;
+		}
+		if (*p == '"' || *p == '\'') {
+			/* a quoted word, unless it starts a marker (handled below) */
+			q = *p;
+			continue;
+		}
+		if (p[0] != '<' || p[1] != '<' || p[2] == '<')
+			continue;
+		if (p > s && p[-1] == '<')
+			continue;
+		const char *r = p + 2;
+		bool strip = false, expand = true;
+		char dq = 0;
+		if (*r == '-') {
+			strip = true;
+			r++;
+		}
+		if (*r == '"' || *r == '\'') {
+			dq = *r++;
+			expand = false;
+		}
+		const char *nb = r;
+		while (isalnum((unsigned char)*r) || *r == '_' || *r == '.' || *r == '-')
+			r++;
+		if (r == nb || !(isalpha((unsigned char)*nb) || *nb == '_'))
+			continue;
+		if (dq && *r != dq)
+			continue;
+		m[n].name = xstrndup(nb, (size_t)(r - nb));
+		m[n].strip = strip;
+		m[n].expand = expand;
+		n++;
+		p = dq ? r : r - 1;
+	}
+	return n;
+}
+
+static bool heredoc_cmd(const char *cmd)
+{
+	return !strcmp(cmd, "run") || !strcmp(cmd, "copy") || !strcmp(cmd, "add");
+}
+
+static void add_warning(struct dockerfile *df, int line, const char *rule, const char *msg)
+{
+	df->warnings = xrealloc(df->warnings, (df->n_warnings + 1) * sizeof(*df->warnings));
+	df->warnings[df->n_warnings].line = line;
+	df->warnings[df->n_warnings].rule = xstrdup(rule);
+	df->warnings[df->n_warnings].msg = xstrdup(msg);
+	df->n_warnings++;
+}
+
+static bool blank(const char *s)
+{
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static bool is_comment(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return *s == '#';
+}
+
+/* Does the line end (before trailing whitespace) in the escape char? Then
+ * *cut is where to cut it. */
+static bool continues(const char *s, char esc, size_t *cut)
+{
+	size_t l = strlen(s);
+	while (l && isspace((unsigned char)s[l - 1]))
+		l--;
+	if (l && s[l - 1] == esc) {
+		*cut = l - 1;
+		return true;
+	}
+	return false;
+}
+
+int dockerfile_parse(const char *text, size_t len, const char *name, struct dockerfile *df, berr_t *err)
+{
+	char **lines = NULL;
+	size_t nl = 0, i = 0;
+	int rc = -1;
+
+	memset(df, 0, sizeof(*df));
+	df->escape = '\\';
+	/* Split into lines ("\r\n" too); NUL bytes end the text. */
+	{
+		const char *p = text, *end = text + len;
+		while (p < end) {
+			const char *e = memchr(p, '\n', (size_t)(end - p));
+			size_t l = e ? (size_t)(e - p) : (size_t)(end - p);
+			char *line = xstrndup(p, l);
+			size_t ll = strlen(line);
+			if (ll && line[ll - 1] == '\r')
+				line[ll - 1] = '\0';
+			strv_push(&lines, &nl, line);
+			p = e ? e + 1 : end;
+		}
+	}
+	/* Parser directives: only at the very top, each once. */
+	for (; i < nl; i++) {
+		const char *s = lines[i];
+		char key[32], val[256];
+		if (sscanf(s, " # %31[a-zA-Z] = %255[^\n]", key, val) != 2)
+			break;
+		for (char *k = key; *k; k++)
+			*k = (char)tolower((unsigned char)*k);
+		for (size_t l = strlen(val); l && isspace((unsigned char)val[l - 1]); l--)
+			val[l - 1] = '\0';
+		if (!strcmp(key, "escape")) {
+			if (df->escape != '\\' || strlen(val) != 1 || (val[0] != '\\' && val[0] != '`')) {
+				if (strlen(val) != 1 || (val[0] != '\\' && val[0] != '`')) {
+					perr(err, name, (int)i + 1, "invalid escape token '%s' does not match ` or \\", val);
+					goto out;
+				}
+				perr(err, name, (int)i + 1, "only one escape parser directive can be used");
+				goto out;
+			}
+			df->escape = val[0];
+		} else if (!strcmp(key, "syntax") && !df->syntax) {
+			df->syntax = xstrdup(val);
+		} else if (!strcmp(key, "check") && !df->check) {
+			df->check = xstrdup(val);
+		} else {
+			break;
+		}
+	}
+	while (i < nl) {
+		const char *s = lines[i];
+		if (blank(s) || is_comment(s)) {
+			i++;
+			continue;
+		}
+		int first = (int)i + 1;
+		struct sb logical = {0};
+		size_t cut;
+		/* Join continuations; comment lines inside are dropped, empty
+		 * ones too (docker warns about those). */
+		while (i < nl) {
+			s = lines[i++];
+			if (continues(s, df->escape, &cut)) {
+				sb_addn(&logical, s, cut);
+				while (i < nl && (blank(lines[i]) || is_comment(lines[i]))) {
+					if (blank(lines[i]))
+						add_warning(df, (int)i + 1, "NoEmptyContinuation", "Empty continuation line");
+					i++;
+				}
+				if (i >= nl)
+					break;
+				continue;
+			}
+			sb_adds(&logical, s);
+			break;
+		}
+		cleanup_free char *ltext = sb_take(&logical);
+		struct df_instr in = {0};
+		in.line = first;
+		if (parse_instr_text(ltext, df->escape, &in, err) < 0) {
+			/* A heredoc-only RUN ("RUN <<EOF") has args; others keep the error. */
+			df_instr_clear(&in);
+			cleanup_free char *m = xstrdup((*err)->msg);
+			berr_free(err);
+			perr(err, name, first, "%s", m);
+			goto out;
+		}
+		if (heredoc_cmd(in.cmd)) {
+			struct marker mk[8];
+			size_t nm = find_markers(in.rest, mk, 8);
+			for (size_t k = 0; k < nm; k++) {
+				struct sb body = {0};
+				bool found = false;
+				sb_adds(&body, "");
+				while (i < nl) {
+					const char *b = lines[i++];
+					if (mk[k].strip)
+						while (*b == '\t')
+							b++;
+					if (!strcmp(b, mk[k].name)) {
+						found = true;
+						break;
+					}
+					sb_adds(&body, b);
+					sb_addc(&body, '\n');
+				}
+				in.heredocs = xrealloc(in.heredocs, (in.n_heredocs + 1) * sizeof(*in.heredocs));
+				in.heredocs[in.n_heredocs].name = mk[k].name;
+				in.heredocs[in.n_heredocs].content = sb_take(&body);
+				in.heredocs[in.n_heredocs].expand = mk[k].expand;
+				in.n_heredocs++;
+				if (!found) {
+					for (size_t r = k + 1; r < nm; r++)
+						free(mk[r].name);
+					df_instr_clear(&in);
+					perr(err, name, first, "unterminated heredoc");
+					goto out;
+				}
+			}
+		}
+		df->ins = xrealloc(df->ins, (df->n + 1) * sizeof(*df->ins));
+		df->ins[df->n++] = in;
+	}
+	if (df->n == 0) {
+		berr_make_status(err, 1, 0, "the Dockerfile (%s) cannot be empty", name ? name : "Dockerfile");
+		goto out;
+	}
+	rc = 0;
+out:
+	strv_free_(lines);
+	if (rc < 0)
+		dockerfile_free(df);
+	return rc;
+}
+
+/* ---- expansion ---------------------------------------------------------- */
+
+struct lex {
+	const char *s;
+	size_t i;
+	char esc;
+	df_lookup_fn lookup;
+	df_used_fn used;
+	void *ctx;
+	berr_t *err;
+	/* word splitting */
+	bool split;
+	char **words;
+	size_t nw;
+	struct sb cur;
+	bool started;
+};
+
+static void emit_char(struct lex *L, struct sb *out, char c, bool quoted)
+{
+	if (L->split && out == &L->cur && !quoted && isspace((unsigned char)c)) {
+		if (L->started)
+			strv_push(&L->words, &L->nw, sb_take(&L->cur));
+		L->started = false;
+		return;
+	}
+	L->started = out == &L->cur ? true : L->started;
+	sb_addc(out, c);
+}
+
+static int lex_until(struct lex *L, struct sb *out, char stop);
+
+static bool name_start(char c) { return isalpha((unsigned char)c) || c == '_'; }
+static bool name_char(char c) { return isalnum((unsigned char)c) || c == '_'; }
+
+static const char *lookup(struct lex *L, const char *n)
+{
+	if (L->used)
+		L->used(L->ctx, n);
+	return L->lookup ? L->lookup(L->ctx, n) : NULL;
+}
+
+/* After a '$': the expansion's value into *val (caller frees). */
+static int lex_dollar(struct lex *L, char **val)
+{
+	const char *s = L->s;
+	*val = NULL;
+	if (s[L->i] == '{') {
+		L->i++;
+		size_t st = L->i;
+		while (name_char(s[L->i]))
+			L->i++;
+		if (L->i == st)
+			return berr_make_status(L->err, 1, 0, "bad substitution");
+		cleanup_free char *n = xstrndup(s + st, L->i - st);
+		const char *v = lookup(L, n);
+		char c = s[L->i];
+		if (c == '}') {
+			L->i++;
+			*val = xstrdup(v ? v : "");
+			return 0;
+		}
+		bool colon = false;
+		if (!c)
+			return berr_make_status(L->err, 1, 0, "syntax error: missing '}'");
+		if (c == ':') {
+			colon = true;
+			L->i++;
+			c = s[L->i];
+		}
+		if (c != '-' && c != '+' && c != '?')
+			return berr_make_status(L->err, 1, 0, colon ? "unsupported modifier (%c) in substitution"
+								     : "missing ':' in substitution",
+						c ? c : '}');
+		L->i++;
+		struct sb word = {0};
+		sb_adds(&word, "");
+		bool saved_split = L->split;
+		L->split = false;
+		int r = lex_until(L, &word, '}');
+		L->split = saved_split;
+		if (r < 0) {
+			free(word.s);
+			return -1;
+		}
+		if (s[L->i] != '}') {
+			free(word.s);
+			return berr_make_status(L->err, 1, 0, "syntax error: missing '}'");
+		}
+		L->i++;
+		bool set = v != NULL, nonempty = v && *v;
+		bool cond = colon ? nonempty : set;
+		if (c == '-') {
+			*val = cond ? xstrdup(v) : sb_take(&word);
+		} else if (c == '+') {
+			*val = cond ? sb_take(&word) : xstrdup("");
+		} else {
+			if (!cond) {
+				int rr = berr_make_status(L->err, 1, 0, "%s: %s", n,
+							  word.s && *word.s ? word.s : "is not allowed to be unset");
+				free(word.s);
+				return rr;
+			}
+			*val = xstrdup(v);
+		}
+		free(word.s);
+		return 0;
+	}
+	if (name_start(s[L->i])) {
+		size_t st = L->i;
+		while (name_char(s[L->i]))
+			L->i++;
+		cleanup_free char *n = xstrndup(s + st, L->i - st);
+		const char *v = lookup(L, n);
+		*val = xstrdup(v ? v : "");
+		return 0;
+	}
+	*val = xstrdup("$");
+	return 0;
+}
+
+/* Process characters until `stop` (not consumed) or the end. */
+static int lex_until(struct lex *L, struct sb *out, char stop)
+{
+	const char *s = L->s;
+	while (s[L->i] && s[L->i] != stop) {
+		char c = s[L->i];
+		if (c == L->esc) {
+			if (!s[L->i + 1]) {
+				emit_char(L, out, c, true);
+				L->i++;
+				continue;
+			}
+			emit_char(L, out, s[L->i + 1], true);
+			L->i += 2;
+			continue;
+		}
+		if (c == '\'') {
+			L->i++;
+			if (out == &L->cur)
+				L->started = true;
+			while (s[L->i] && s[L->i] != '\'')
+				emit_char(L, out, s[L->i++], true);
+			if (!s[L->i])
+				return berr_make_status(L->err, 1, 0, "unexpected end of statement while looking for matching single-quote");
+			L->i++;
+			continue;
+		}
+		if (c == '"') {
+			L->i++;
+			if (out == &L->cur)
+				L->started = true;
+			while (s[L->i] && s[L->i] != '"') {
+				char d = s[L->i];
+				if (d == L->esc && (s[L->i + 1] == '"' || s[L->i + 1] == '$' || s[L->i + 1] == L->esc)) {
+					emit_char(L, out, s[L->i + 1], true);
+					L->i += 2;
+					continue;
+				}
+				if (d == '$') {
+					cleanup_free char *v = NULL;
+					L->i++;
+					if (lex_dollar(L, &v) < 0)
+						return -1;
+					for (char *p = v; *p; p++)
+						emit_char(L, out, *p, true);
+					continue;
+				}
+				emit_char(L, out, d, true);
+				L->i++;
+			}
+			if (!s[L->i])
+				return berr_make_status(L->err, 1, 0, "unexpected end of statement while looking for matching double-quote");
+			L->i++;
+			continue;
+		}
+		if (c == '$') {
+			cleanup_free char *v = NULL;
+			L->i++;
+			if (lex_dollar(L, &v) < 0)
+				return -1;
+			for (char *p = v; *p; p++)
+				emit_char(L, out, *p, false);
+			continue;
+		}
+		emit_char(L, out, c, false);
+		L->i++;
+	}
+	return 0;
+}
+
+char *dockerfile_expand(const char *word, char esc, df_lookup_fn lk, df_used_fn used, void *ctx, berr_t *err)
+{
+	struct lex L = {.s = word, .esc = esc, .lookup = lk, .used = used, .ctx = ctx, .err = err};
+	sb_adds(&L.cur, "");
+	if (lex_until(&L, &L.cur, '\0') < 0) {
+		free(L.cur.s);
+		return NULL;
+	}
+	return sb_take(&L.cur);
+}
+
+char **dockerfile_expand_words(const char *word, char esc, df_lookup_fn lk, df_used_fn used, void *ctx,
+			       berr_t *err)
+{
+	struct lex L = {.s = word, .esc = esc, .lookup = lk, .used = used, .ctx = ctx, .err = err, .split = true};
+	L.words = xcalloc(1, sizeof(char *));
+	if (lex_until(&L, &L.cur, '\0') < 0) {
+		free(L.cur.s);
+		strv_free_(L.words);
+		return NULL;
+	}
+	if (L.started)
+		strv_push(&L.words, &L.nw, sb_take(&L.cur));
+	free(L.cur.s);
+	return L.words;
+}
+
+/* ---- platform args ---------------------------------------------------- */
+
+const char *dockerfile_platform_arg(const char *n)
+{
+	static const char *const tab[][2] = {
+		{"TARGETPLATFORM", "linux/amd64"}, {"TARGETOS", "linux"}, {"TARGETARCH", "amd64"},
+		{"TARGETVARIANT", ""},		   {"BUILDPLATFORM", "linux/amd64"}, {"BUILDOS", "linux"},
+		{"BUILDARCH", "amd64"},		   {"BUILDVARIANT", ""},
+	};
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (!strcmp(tab[i][0], n))
+			return tab[i][1];
+	return NULL;
+}
+
+/* ---- --check ----------------------------------------------------------- */
+
+static void warnf(struct dockerfile *df, int line, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void warnf(struct dockerfile *df, int line, const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+	char *m = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	add_warning(df, line, rule, m ? m : "");
+	free(m);
+}
+
+struct lint_args {
+	char **names;
+	size_t n;
+	char *const *build_args;
+};
+
+static const char *lint_lookup(void *ctx, const char *n)
+{
+	struct lint_args *a = ctx;
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcmp(a->names[i], n))
+			return "x";
+	if (dockerfile_platform_arg(n))
+		return "x";
+	return NULL;
+}
+
+static void lint_used(void *ctx, const char *n)
+{
+	(void)ctx;
+	(void)n;
+}
+
+static bool all_upper(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (islower((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+void dockerfile_lint(struct dockerfile *df, char *const *build_args)
+{
+	struct lint_args la = {.build_args = build_args};
+	size_t upper = 0, lower = 0;
+	char **stages = NULL;
+	size_t ns = 0;
+	int cmd_count = 0, ep_count = 0, cmd_line = 0, ep_line = 0;
+	bool in_stage = false;
+
+	for (size_t i = 0; i < df->n; i++) {
+		const char *o = df->ins[i].orig;
+		size_t l = strcspn(o, " \t");
+		if (all_upper(o, l))
+			upper++;
+		else
+			lower++;
+	}
+	for (size_t i = 0; i < df->n; i++) {
+		struct df_instr *in = &df->ins[i];
+		const char *o = in->orig;
+		size_t l = strcspn(o, " \t");
+		bool up = all_upper(o, l);
+		if ((upper >= lower) != up)
+			warnf(df, in->line, "ConsistentInstructionCasing",
+			      "Command '%.*s' should match the case of the command majority (%s)", (int)l, o,
+			      upper >= lower ? "uppercase" : "lowercase");
+		if (!strcmp(in->cmd, "from")) {
+			if (in_stage) {
+				if (cmd_count > 1)
+					warnf(df, cmd_line, "MultipleInstructionsDisallowed",
+					      "Multiple CMD instructions should not be used in the same stage because only the last one will be used");
+				if (ep_count > 1)
+					warnf(df, ep_line, "MultipleInstructionsDisallowed",
+					      "Multiple ENTRYPOINT instructions should not be used in the same stage because only the last one will be used");
+			}
+			in_stage = true;
+			cmd_count = ep_count = 0;
+			char **a = in->args;
+			if (a[0] && a[1] && a[2] && !strcasecmp(a[1], "as")) {
+				bool as_up = all_upper(a[1], 2);
+				if (as_up != up)
+					warnf(df, in->line, "FromAsCasing", "'%s' and '%.*s' keywords' casing do not match",
+					      a[1], (int)l, o);
+				for (const char *c = a[2]; *c; c++)
+					if (isupper((unsigned char)*c)) {
+						warnf(df, in->line, "StageNameCasing", "Stage name '%s' should be lowercase",
+						      a[2]);
+						break;
+					}
+				for (size_t k = 0; k < ns; k++)
+					if (!strcasecmp(stages[k], a[2]))
+						warnf(df, in->line, "DuplicateStageName",
+						      "Duplicate stage name '%s', stage names should be unique", a[2]);
+				if (!strcasecmp(a[2], "scratch") || !strcasecmp(a[2], "context"))
+					warnf(df, in->line, "ReservedStageName",
+					      "'%s' is reserved and should not be used as a stage name", a[2]);
+				strv_push(&stages, &ns, xstrdup(a[2]));
+			}
+			/* Undefined args in FROM: only global ARGs count. */
+			struct { char *names[64]; size_t n; } seen = {0};
+			(void)seen;
+			for (char **w = in->args; *w && w == in->args; w++) {
+				const char *p = *w;
+				while ((p = strchr(p, '$'))) {
+					p++;
+					if (*p == '{')
+						p++;
+					size_t nl = 0;
+					while (name_char(p[nl]))
+						nl++;
+					if (!nl)
+						continue;
+					cleanup_free char *n = xstrndup(p, nl);
+					bool defined = lint_lookup(&la, n) != NULL;
+					for (char *const *b = build_args; !defined && b && *b; b++)
+						if (!strncmp(*b, n, nl) && ((*b)[nl] == '=' || !(*b)[nl]))
+							defined = true;
+					if (!defined)
+						warnf(df, in->line, "UndefinedArgInFrom", "FROM argument '%s' is not declared", n);
+					p += nl;
+				}
+			}
+		} else if (!strcmp(in->cmd, "arg") && !in_stage) {
+			for (char **w = in->args; *w; w++)
+				strv_push(&la.names, &la.n, xstrndup(*w, strcspn(*w, "=")));
+		} else if (!strcmp(in->cmd, "maintainer")) {
+			warnf(df, in->line, "MaintainerDeprecated",
+			      "Maintainer instruction is deprecated in favor of using label");
+		} else if ((!strcmp(in->cmd, "cmd") || !strcmp(in->cmd, "entrypoint")) && !in->json) {
+			warnf(df, in->line, "JSONArgsRecommended",
+			      "JSON arguments recommended for %s to prevent unintended behavior related to OS signals",
+			      !strcmp(in->cmd, "cmd") ? "CMD" : "ENTRYPOINT");
+		} else if ((!strcmp(in->cmd, "env") || !strcmp(in->cmd, "label"))) {
+			cleanup_strv char **w = split_words_raw(in->rest, df->escape);
+			if (w[0] && !strchr(w[0], '='))
+				warnf(df, in->line, "LegacyKeyValueFormat",
+				      "\"%s key=value\" should be used instead of legacy \"%s key value\" format",
+				      !strcmp(in->cmd, "env") ? "ENV" : "LABEL", !strcmp(in->cmd, "env") ? "ENV" : "LABEL");
+		} else if (!strcmp(in->cmd, "workdir")) {
+			const char *w = in->args[0];
+			if (w[0] != '/' && w[0] != '$')
+				warnf(df, in->line, "WorkdirRelativePath",
+				      "Relative workdir '%s' can have unexpected results if the base image changes", w);
+		}
+		if (!strcmp(in->cmd, "cmd")) {
+			cmd_count++;
+			cmd_line = in->line;
+		}
+		if (!strcmp(in->cmd, "entrypoint")) {
+			ep_count++;
+			ep_line = in->line;
+		}
+	}
+	if (cmd_count > 1)
+		warnf(df, cmd_line, "MultipleInstructionsDisallowed",
+		      "Multiple CMD instructions should not be used in the same stage because only the last one will be used");
+	if (ep_count > 1)
+		warnf(df, ep_line, "MultipleInstructionsDisallowed",
+		      "Multiple ENTRYPOINT instructions should not be used in the same stage because only the last one will be used");
+	(void)lint_used;
+	strv_free_(stages);
+	for (size_t i = 0; i < la.n; i++)
+		free(la.names[i]);
+	free(la.names);
+}

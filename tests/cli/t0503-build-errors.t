@@ -1,0 +1,159 @@
+#!/bin/sh
+# Build failures read as docker's, "Dockerfile:LINE: message", exit 1;
+# nothing is tagged and no partial layer or container stays behind.
+# Also .dockerignore and build --check.
+. "$(dirname "$0")/../lib.sh"
+
+setup_containers
+mkdir ctx && echo a >ctx/a.txt
+
+test_expect_success 'an unknown instruction' '
+	printf "FROM busybox\nFOO bar\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test "$(tail -n1 err)" = "Dockerfile:2: unknown instruction: FOO"
+'
+
+test_expect_success 'a missing source' '
+	printf "FROM busybox\n\nCOPY missing.txt /x\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "^Dockerfile:3: .*\"/missing.txt\": not found$" err
+'
+
+test_expect_success 'an unknown base image' '
+	printf "FROM nosuchimage:1\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "^Dockerfile:1: .*nosuchimage:1" err
+'
+
+test_expect_success 'a failing RUN shows its output, exit code and line; nothing is tagged or left' '
+	layers_before=$(ls "$BERTH_ROOT/layers" | wc -l) &&
+	printf "FROM busybox\nCOPY a.txt /\nRUN echo partial >/p && echo going-wrong && exit 7\n" >ctx/Dockerfile &&
+	test_status 1 berth build --progress plain -t mustnotexist ctx 2>err &&
+	test_grep -q "going-wrong" err &&
+	test_grep -q "ERROR: process \"/bin/sh -c echo partial >/p && echo going-wrong && exit 7\" did not complete successfully: exit code: 7" err &&
+	test_grep -q "^   3 | >>> RUN echo partial" err &&
+	test "$(tail -n1 err)" = "Dockerfile:3: process \"/bin/sh -c echo partial >/p && echo going-wrong && exit 7\" did not complete successfully: exit code: 7" &&
+	! berth image inspect mustnotexist >/dev/null 2>&1 &&
+	test -z "$(berth ps -aq)" &&
+	test -z "$(ls "$BERTH_ROOT/containers")" &&
+	test "$(ls "$BERTH_ROOT/layers" | grep -vc "^l$\|^tmp")" -le "$((layers_before + 1))" &&
+	test -z "$(ls -d "$BERTH_ROOT"/layers/tmp-* 2>/dev/null)"
+'
+
+test_expect_success 'a bad ENV and a variable error carry their lines' '
+	printf "FROM busybox\nENV A=1 B\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "^Dockerfile:2: Syntax error - can.t find = in \"B\"" err &&
+	printf "FROM busybox\nENV X=\"\${NOPE:?must be given}\"\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "^Dockerfile:2: NOPE: must be given$" err
+'
+
+test_expect_success 'no Dockerfile, an empty one, a missing context' '
+	rm -f ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "failed to read dockerfile" err &&
+	: >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "cannot be empty" err &&
+	test_status 1 berth build -q nowhere 2>err &&
+	test_grep -q "unable to prepare context: path \"nowhere\" not found" err
+'
+
+test_expect_success 'instructions before FROM other than ARG' '
+	printf "RUN true\nFROM busybox\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "^Dockerfile:1: no build stage in current context$" err
+'
+
+test_expect_success '.dockerignore: patterns, ** and ! exceptions; the ignored files do not exist for COPY' '
+	mkdir -p ctx/logs/deep ctx/keep && echo l >ctx/logs/x.log && echo l >ctx/logs/deep/y.log &&
+	echo k >ctx/keep/important.log && echo s >ctx/secret.env && echo m >ctx/notes.md && echo r >ctx/README.md &&
+	cat >ctx/.dockerignore <<-\EOF &&
+	# comments are ignored
+	**/*.log
+	!keep/important.log
+	/secret.env
+	*.md
+	!README.md
+	EOF
+	printf "FROM busybox\nCOPY . /ctx/\n" >ctx/Dockerfile &&
+	berth build -q -t ignored ctx >/dev/null &&
+	berth run --rm ignored find /ctx -type f | sort >files &&
+	printf "/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/README.md\n/ctx/a.txt\n/ctx/keep/important.log\n" >want &&
+	test_cmp want files &&
+	printf "FROM busybox\nCOPY secret.env /s\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "not found" err
+'
+
+test_expect_success 'a <Dockerfile>.dockerignore next to the Dockerfile wins over .dockerignore' '
+	printf "FROM busybox\nCOPY . /ctx/\n" >ctx/Special &&
+	printf "*\n!a.txt\n" >ctx/Special.dockerignore &&
+	berth build -q -t special -f ctx/Special ctx >/dev/null &&
+	test "$(berth run --rm special find /ctx -type f)" = /ctx/a.txt
+'
+
+test_expect_success 'build --check reports docker'"'"'s rules and builds nothing' '
+	cat >ctx/Dockerfile <<-\EOF &&
+	FROM busybox:$TAG as Builder
+	MAINTAINER me
+	CMD echo hi
+	EOF
+	berth build --check ctx 2>out &&
+	test_grep -q "^WARNING: FromAsCasing" out &&
+	test_grep -q "^WARNING: UndefinedArgInFrom" out &&
+	test_grep -q "FROM argument .TAG. is not declared" out &&
+	test_grep -q "^WARNING: MaintainerDeprecated" out &&
+	test_grep -q "^WARNING: JSONArgsRecommended" out &&
+	test_grep -q "^WARNING: StageNameCasing" out &&
+	test_grep -q "Check complete, 5 warnings have been found!" out &&
+	printf "FROM busybox\nCMD [\"true\"]\n" >ctx/Dockerfile &&
+	berth build --check ctx 2>out &&
+	test_grep -q "Check complete, no warnings found." out &&
+	printf "FROM busybox\nBAD x\n" >ctx/Dockerfile &&
+	test_status 1 berth build --check ctx 2>out &&
+	test_grep -q "^Dockerfile:2: unknown instruction: BAD$" out
+'
+
+test_expect_success 'check=error=true makes warnings fail' '
+	printf "# check=error=true\nFROM busybox\nCMD echo hi\n" >ctx/Dockerfile &&
+	test_status 1 berth build --check ctx 2>out
+'
+
+test_expect_success 'bad flags: unknown COPY flag, bad --chmod, bad progress' '
+	printf "FROM busybox\nCOPY --bogus=1 a.txt /a\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "^Dockerfile:2: unknown flag: --bogus" err &&
+	printf "FROM busybox\nCOPY --chmod=999 a.txt /a\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "invalid chmod parameter" err &&
+	test_status 1 berth build --progress fancy ctx 2>err
+'
+
+test_expect_success 'RUN steps have no network: host is refused, none and default build; --mount is refused' '
+	printf "FROM busybox\nRUN --network=host true\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "^Dockerfile:2: RUN --network=host: berth.s builder runs steps without a network" err &&
+	printf "FROM busybox\nRUN --network=none true\n" >ctx/Dockerfile &&
+	berth build -q --network none ctx >/dev/null &&
+	test_status 1 berth build -q --network host ctx 2>err &&
+	printf "FROM busybox\nRUN --mount=type=cache,target=/c true\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "RUN --mount is not supported" err
+'
+
+test_expect_success 'an interrupted build kills its RUN, tags nothing and leaves no container' '
+	printf "FROM busybox\nRUN echo started && sleep 30\n" >ctx/Dockerfile &&
+	berth build --progress plain -t interrupted ctx 2>err &
+	pid=$! &&
+	for i in $(seq 100); do grep -q started err 2>/dev/null && break; sleep 0.1; done &&
+	kill -INT $pid &&
+	! wait $pid &&
+	test_grep -q "context canceled" err &&
+	! berth image inspect interrupted >/dev/null 2>&1 &&
+	test -z "$(berth ps -aq)" &&
+	test -z "$(ls "$BERTH_ROOT/containers")"
+'
+
+test_done
