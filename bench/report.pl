@@ -155,8 +155,15 @@ sub cell {
 	return 'not yet landed' if $v->{status} eq 'not yet landed';
 	my $reason = $v->{reason} // '';
 	return $v->{status} if $reason eq '';
-	push @$notes, "$who: $v->{status}: $reason";
-	return "$v->{status} [" . scalar(@$notes) . "]";
+	# The same reason on two rows (berth's side of a row with two peers)
+	# is one note.
+	my $text = "$who: $v->{status}: $reason";
+	my ($n) = grep { $notes->[$_] eq $text } 0 .. $#$notes;
+	if (!defined $n) {
+		push @$notes, $text;
+		$n = $#$notes;
+	}
+	return "$v->{status} [" . ($n + 1) . "]";
 }
 
 sub cmd_table {

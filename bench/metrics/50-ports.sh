@@ -35,7 +35,7 @@ measure() {
 	ip=$($tool inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' bench-ports)
 	# Wait for the servers.
 	for i in $(seq 1 50); do
-		python3 "$BENCH_TOP/bench/fixtures/tcpping.py" 127.0.0.1 "$p8080" 1 >/dev/null 2>&1 && break
+		python3 "$BENCH_TOP/bench/fixtures/tcpping.py" 1 "127.0.0.1:$p8080" >/dev/null 2>&1 && break
 		sleep 0.1
 	done
 	for i in $(seq 1 "$tries"); do
@@ -45,14 +45,11 @@ measure() {
 	done
 	local tput="failed: iperf3: $(lastline "$BENCH_RUN/ports.iperf.json")"
 	[ ${#bps[@]} = "$tries" ] && tput="num:$(printf '%s\n' "${bps[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
-	# Interleaved: a third through the port, a third straight, and again.
-	local a=() b=()
-	for i in 1 2 3; do
-		a+=("$(python3 "$BENCH_TOP/bench/fixtures/tcpping.py" 127.0.0.1 "$p8080" $((conns / 3)) 2>/dev/null)")
-		b+=("$(python3 "$BENCH_TOP/bench/fixtures/tcpping.py" "$ip" 8080 $((conns / 3)) 2>/dev/null)")
-	done
-	via=$(printf '%s\n' "${a[@]}" | sort -n | sed -n 2p)
-	direct=$(printf '%s\n' "${b[@]}" | sort -n | sed -n 2p)
+	# Through the port and straight to the container, by turns.
+	local both
+	both=$(python3 "$BENCH_TOP/bench/fixtures/tcpping.py" "$conns" "127.0.0.1:$p8080" "$ip:8080" 2>/dev/null)
+	via=$(echo "$both" | sed -n 1p)
+	direct=$(echo "$both" | sed -n 2p)
 	if [ -n "$via" ] && [ -n "$direct" ]; then
 		added=$(awk -v a="$via" -v b="$direct" 'BEGIN { printf "num:%.4f", a - b }')
 		echo "via $via ms, direct $direct ms" >>"$BENCH_RUN/ports.latency.log"

@@ -38,6 +38,8 @@ rows() {
 			peer="runc run" peer_src="$(src hf runc)" target=ratio_le:0.1
 		row id=load issue=3 label="load 200 MB image" berth=nyl \
 			peer="docker load" peer_src="missing: dockerd did not start: no cgroups" target=ratio_le:1
+		row id=push-a issue=6 label="push" berth="failed: corrupt layer" peer="docker push" peer_src=num:9
+		row id=push-b issue=6 label="push" berth="failed: corrupt layer" peer="skopeo" peer_src=num:3
 		row id=rss issue=4 label="monitor RSS" unit=MiB berth="$(kib_to_mib num:1536)" target=le:2
 		row id=old label="a hyperfine without medians" berth="$(src hf old)" \
 			peer="never ran" peer_src="$(src hf nothing)"
@@ -48,7 +50,7 @@ rows() {
 
 test_expect_success 'metric rows are one tab-separated line each, with their sources' '
 	rows &&
-	test $(wc -l <rows.tsv) = 6 &&
+	test $(wc -l <rows.tsv) = 8 &&
 	test_grep -F "hf:$TMP/hf.json:berth" rows.tsv &&
 	test_grep "^load	3	load 200 MB image	ms	lower	nyl	docker load	missing: dockerd did not start: no cgroups	ratio_le:1\$" rows.tsv &&
 	test_grep "	num:1.50	" rows.tsv &&
@@ -101,6 +103,10 @@ test_expect_success 'the table has the columns, the values, and notes for reason
 	test_grep "| runc run .*| no  *|$" table &&
 	test_grep "^| load 200 MB image  *| not yet landed | docker load  *| missing \[1\] " table &&
 	test_grep "^\[1\] load 200 MB image, docker load: missing: dockerd did not start: no cgroups$" table &&
+	test_grep "^| push  *| failed \[2\] *| docker push " table &&
+	test_grep "^| push  *| failed \[2\] *| skopeo " table &&
+	test_grep "^\[2\] push, berth: failed: corrupt layer$" table &&
+	test_grep "^\[3\] a hyperfine without medians, never ran: failed: not measured$" table &&
 	test_grep "| 1.50 MiB .*| ≤ 2 MiB (#4) *| yes" table &&
 	test_grep "| 3.00 Gbit/s .*| 1.5x .*| ≥ 1 Gbit/s, ≥ 1x (#5) *| yes" table &&
 	test_grep "Quick run of T1 at commit abc on Test CPU (2 cores), Linux 6.1" table
