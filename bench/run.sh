@@ -68,6 +68,7 @@ cleanup() {
 	if [ -d "$BERTH_ROOT" ] && has_berth ps; then
 		"$BERTH" ps -aq 2>/dev/null | xargs -r "$BERTH" rm -f >/dev/null 2>&1
 	fi
+	has_berth network prune && "$BERTH" network prune -f >/dev/null 2>&1
 	unmount_under "$BERTH_ROOT"
 	stop_registry
 	stop_dockerd
@@ -76,6 +77,15 @@ cleanup() {
 		umount "$BENCH_SCRATCH" || umount -l "$BENCH_SCRATCH"
 	fi
 	rm -rf "$BENCH_SCRATCH"
+	# The bridges of the roots just removed (berth's default bridge among
+	# them): any berth that prunes networks collects a bridge whose root is
+	# gone, as tests/lib.sh does.
+	if has_berth network prune && ip link show 2>/dev/null | grep -q ": berth[0-9]"; then
+		local gc
+		gc=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-gc.XXXXXX") &&
+			"$BERTH" --root "$gc/root" network prune -f >/dev/null 2>&1
+		rm -rf "$gc"
+	fi
 }
 # Ctrl-C reaches this script alone: the metrics and the peers run in
 # sessions of their own (setsid), so that they are stopped here, in order
