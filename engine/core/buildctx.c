@@ -407,35 +407,6 @@ void buildctx_close(struct buildctx *c)
 /* ---- COPY sources ------------------------------------------------------- */
 
 /* Lexical clean of a source path, relative to its root ("" = the root). */
-static char *clean_rel(const char *p)
-{
-	char *out = xmalloc(strlen(p) + 1);
-	size_t n = 0;
-	const char *s = p;
-	while (*s) {
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		const char *e = strchr(s, '/');
-		size_t l = e ? (size_t)(e - s) : strlen(s);
-		if (l == 1 && s[0] == '.') {
-		} else if (l == 2 && s[0] == '.' && s[1] == '.') {
-			while (n > 0 && out[n - 1] != '/')
-				n--;
-			if (n > 0)
-				n--;
-		} else {
-			if (n)
-				out[n++] = '/';
-			memcpy(out + n, s, l);
-			n += l;
-		}
-		s += l;
-	}
-	out[n] = '\0';
-	return out;
-}
 
 static bool has_glob(const char *s)
 {
@@ -518,7 +489,7 @@ static int resolve_sources(const struct copy_spec *s, struct srclist *out, berr_
 	for (char **src = s->srcs; *src; src++) {
 		if (str_has_prefix(*src, "<<"))
 			continue;
-		cleanup_free char *rel = clean_rel(*src);
+		cleanup_free char *rel = path_clean_rel(*src);
 		size_t before = out->n;
 		if (has_glob(rel)) {
 			glob_expand(s, "", rel, out);
@@ -736,14 +707,14 @@ static int add_archive(struct visit *v, int fd, const char *dest)
 	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK)
 		goto bad;
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		cleanup_free char *rel = clean_rel(archive_entry_pathname(e));
+		cleanup_free char *rel = path_clean_rel(archive_entry_pathname(e));
 		if (!*rel)
 			continue;
 		cleanup_free char *full = strcmp(d, "/") == 0 ? xasprintf("%s", rel) : xasprintf("%s/%s", d + 1, rel);
 		archive_entry_set_pathname(e, full);
 		const char *hl = archive_entry_hardlink(e);
 		if (hl) {
-			cleanup_free char *hr = clean_rel(hl);
+			cleanup_free char *hr = path_clean_rel(hl);
 			cleanup_free char *hf = strcmp(d, "/") == 0 ? xasprintf("%s", hr) : xasprintf("%s/%s", d + 1, hr);
 			archive_entry_set_hardlink(e, hf);
 		}

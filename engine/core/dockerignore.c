@@ -9,37 +9,6 @@
 
 /* filepath.Clean for a '/'-separated relative path: no empty, "." or
  * leading ".." elements, no leading or trailing '/'. */
-static char *clean(const char *p)
-{
-	char *out = xmalloc(strlen(p) + 2);
-	size_t n = 0;
-	const char *s = p;
-
-	while (*s) {
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		const char *e = strchr(s, '/');
-		size_t l = e ? (size_t)(e - s) : strlen(s);
-		if (l == 1 && s[0] == '.') {
-			/* skip */
-		} else if (l == 2 && s[0] == '.' && s[1] == '.') {
-			while (n > 0 && out[n - 1] != '/')
-				n--;
-			if (n > 0)
-				n--;
-		} else {
-			if (n)
-				out[n++] = '/';
-			memcpy(out + n, s, l);
-			n += l;
-		}
-		s += l;
-	}
-	out[n] = '\0';
-	return out;
-}
 
 void dockerignore_parse(const char *text, size_t len, struct dockerignore *di)
 {
@@ -67,7 +36,7 @@ void dockerignore_parse(const char *text, size_t len, struct dockerignore *di)
 			while (isspace((unsigned char)*s))
 				s++;
 		}
-		char *c = clean(s);
+		char *c = path_clean_rel(s);
 		free(line);
 		if (!*c && !neg) {
 			/* "/" or "." alone: docker ignores nothing for them */

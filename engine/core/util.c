@@ -216,3 +216,35 @@ char *random_hex(size_t nbytes)
 	free(raw);
 	return hex;
 }
+
+char *path_clean_rel(const char *p)
+{
+	char *out = xmalloc(strlen(p) + 1);
+	size_t n = 0;
+	const char *s = p;
+
+	while (*s) {
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		const char *e = strchr(s, '/');
+		size_t l = e ? (size_t)(e - s) : strlen(s);
+		if (l == 1 && s[0] == '.') {
+			/* "." names where we are */
+		} else if (l == 2 && s[0] == '.' && s[1] == '.') {
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--;
+		} else {
+			if (n)
+				out[n++] = '/';
+			memcpy(out + n, s, l);
+			n += l;
+		}
+		s += l;
+	}
+	out[n] = '\0';
+	return out;
+}

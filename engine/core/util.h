@@ -30,6 +30,10 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 /* Remove a tree (rm -rf) without following symlinks or crossing mounts. */
 int remove_tree(const char *path, berr_t *err);
 
+/* A relative path cleaned lexically: no empty or "." parts, ".." taken
+ * back, never above the start ("../a" is "a").  Malloc'd. */
+char *path_clean_rel(const char *p);
+
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
 
