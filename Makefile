@@ -29,7 +29,21 @@ CFLAGS_ALL := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wno-unused-parameter -Wn
 	-fno-strict-aliasing -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 	-DBERTH_GIT_COMMIT='"$(GIT_COMMIT)"' $(SANITIZE) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(SANITIZE) -Wl,--as-needed $(LDFLAGS)
-LIBS := $(PKG_LIBS) -lpthread
+# libcurl, libarchive, libcrypto and libnftables (and their forty
+# dependencies) cost every command ~6 ms in the dynamic loader.  On x86-64
+# the binaries link trampolines instead (mk/lazylib.sh, engine/core/lazylib.c)
+# and load each library on first use; LAZY=0 links them directly.
+LAZY_PKGS := libarchive libcurl libcrypto libnftables
+LAZY ?= $(if $(filter x86_64,$(shell uname -m)),1,0)
+ifeq ($(LAZY),1)
+LAZY_OBJ  := $(B)/obj/lazylib-stubs.o
+LIBS      := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null) -ldl -lpthread
+else
+LAZY_OBJ  :=
+LIBS      := $(PKG_LIBS) -ldl -lpthread
+endif
+# Unit tests call the libraries themselves: they link everything directly.
+TEST_LINK_LIBS := $(PKG_LIBS) -ldl -lpthread
 
 CORE_SRC := $(sort $(wildcard engine/core/*.c))
 CMD_SRC  := $(sort $(wildcard engine/cmd/*.c))
@@ -79,12 +93,21 @@ $(LIBCLI): $(CMD_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(BERTH): $(B)/obj/engine/main.o $(LIBCLI) $(LIBBERTH)
+# The trampolines cover every function either binary calls in LAZY_PKGS.
+$(B)/gen/lazylib-stubs.S: mk/lazylib.sh $(B)/obj/engine/main.o $(B)/obj/lab/main.o $(LIBCLI) $(LIBLAB) $(LIBBERTH)
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	@sh mk/lazylib.sh '$(LAZY_PKGS)' $(filter-out mk/lazylib.sh,$^) > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/lazylib-stubs.o: $(B)/gen/lazylib-stubs.S
+	@$(CC) -c $< -o $@
+
+$(BERTH): $(B)/obj/engine/main.o $(LAZY_OBJ) $(LIBCLI) $(LIBBERTH)
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-$(BERTH_LAB): $(B)/obj/lab/main.o $(LIBLAB) $(LIBCLI) $(LIBBERTH)
+$(BERTH_LAB): $(B)/obj/lab/main.o $(LAZY_OBJ) $(LIBLAB) $(LIBCLI) $(LIBBERTH)
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
@@ -92,7 +115,7 @@ $(BERTH_LAB): $(B)/obj/lab/main.o $(LIBLAB) $(LIBCLI) $(LIBBERTH)
 $(B)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(TEST_LIBS)
 	@mkdir -p $(@D)
 	@echo "  TEST    $@"
-	@$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS_ALL) -o $@ $< $(TEST_LIBS) $(LIBS)
+	@$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS_ALL) -o $@ $< $(TEST_LIBS) $(TEST_LINK_LIBS)
 
 # The seed images: Debian's busybox-static made into an image by berth itself.
 seed: $(BERTH)

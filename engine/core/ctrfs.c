@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "image.h"
 #include "layer.h"
+#include "lazylib.h"
 #include "lifecycle.h"
 #include "rootfs.h"
 #include "util.h"
@@ -79,9 +80,12 @@ static void root_free(struct root_ctx *r)
 	free(r->mnt);
 }
 
-/* In the child: make "/" the container's root.  Returns -1 with errno. */
+/* In the child: make "/" the container's root.  Returns -1 with errno.
+ * The tar side needs libarchive, which lives in the host's /usr/lib:
+ * load it before the host's files go out of sight. */
 static int root_enter(struct root_ctx *r)
 {
+	lazylib_bind_all();
 	if (r->running) {
 		int fd = (int)syscall(SYS_pidfd_open, r->pid, 0);
 		if (fd < 0 || setns(fd, CLONE_NEWNS) < 0)
