@@ -28,7 +28,9 @@ GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 CFLAGS_ALL := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation \
 	-fno-strict-aliasing -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 	-DBERTH_GIT_COMMIT='"$(GIT_COMMIT)"' $(SANITIZE) $(PKG_CFLAGS) $(CFLAGS)
-LDFLAGS_ALL := $(SANITIZE) -Wl,--as-needed $(LDFLAGS)
+# -z now: every symbol bound at start (full RELRO), so a detached
+# container's monitor never wakes the dynamic linker, and its pages, later.
+LDFLAGS_ALL := $(SANITIZE) -Wl,--as-needed -Wl,-z,now $(LDFLAGS)
 # libcurl, libarchive, libcrypto and libnftables (and their forty
 # dependencies) cost every command ~6 ms in the dynamic loader.  On x86-64
 # the binaries link trampolines instead (mk/lazylib.sh, engine/core/lazylib.c)

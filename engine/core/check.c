@@ -307,7 +307,7 @@ static void check_references(struct checker *c, long *count)
 			}
 		}
 	}
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 	if (sqlite3_prepare_v2(c->db,
 			       "SELECT il.image_id, il.blob, il.chain_id, (SELECT 1 FROM layers l WHERE l.chain_id = il.chain_id) "
@@ -328,7 +328,7 @@ static void check_references(struct checker *c, long *count)
 			}
 		}
 	}
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 	if (sqlite3_prepare_v2(c->db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK) {
 		while (sqlite3_step(st) == SQLITE_ROW) {

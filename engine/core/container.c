@@ -427,7 +427,7 @@ static int list_with(struct berth *b, const char *columns, struct container ***o
 		container_list_free(v, count);
 		return berr_make(err, 0, "database: %s", sqlite3_errmsg(db));
 	}
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 	for (size_t i = 0; i < count; i++) {
 		if (container_refresh(b, v[i], err) < 0) {

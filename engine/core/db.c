@@ -10,7 +10,11 @@
 #include "util.h"
 #include "cleanup.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static const char *const migrations[] = {
@@ -192,14 +196,99 @@ int db_exec(sqlite3 *db, const char *sql, berr_t *err)
 	return 0;
 }
 
+/* Prepared statements kept for the life of their connection.  Parsing
+ * SQL is most of what a query costs berth: `ps` asks for each container's
+ * networks, ports and mounts, the same few statements a hundred times.  A
+ * statement db_stmt_release()d goes back here, reset, and the next
+ * db_prepare of the same SQL on the same connection takes it instead of
+ * parsing again.  One in use is never handed out twice: a nested query
+ * with the same SQL gets a fresh statement.  Global, under a mutex,
+ * because build threads share nothing else with each other but this. */
+#define STMT_CACHE_MAX 64
+
+struct cached_stmt {
+	sqlite3 *db;
+	char *sql;
+	sqlite3_stmt *st;
+	bool in_use;
+};
+
+static struct cached_stmt stmt_cache[STMT_CACHE_MAX];
+static size_t stmt_cache_len;
+static pthread_mutex_t stmt_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static sqlite3_stmt *stmt_cache_take(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	pthread_mutex_lock(&stmt_cache_lock);
+	for (size_t i = 0; i < stmt_cache_len; i++) {
+		struct cached_stmt *c = &stmt_cache[i];
+		if (c->db == db && !c->in_use && strcmp(c->sql, sql) == 0) {
+			c->in_use = true;
+			st = c->st;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&stmt_cache_lock);
+	return st;
+}
+
+static void stmt_cache_add(sqlite3 *db, const char *sql, sqlite3_stmt *st)
+{
+	pthread_mutex_lock(&stmt_cache_lock);
+	if (stmt_cache_len < STMT_CACHE_MAX)
+		stmt_cache[stmt_cache_len++] = (struct cached_stmt){db, xstrdup(sql), st, true};
+	pthread_mutex_unlock(&stmt_cache_lock);
+}
+
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, berr_t *err)
 {
+	*out = stmt_cache_take(db, sql);
+	if (*out)
+		return 0;
 	int rc = sqlite3_prepare_v2(db, sql, -1, out, NULL);
 	if (rc != SQLITE_OK) {
 		last_failure = rc & 0xff;
 		return berr_make(err, 0, "database: %s", sqlite3_errmsg(db));
 	}
+	stmt_cache_add(db, sql, *out);
 	return 0;
+}
+
+void db_stmt_release(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	pthread_mutex_lock(&stmt_cache_lock);
+	for (size_t i = 0; i < stmt_cache_len; i++) {
+		if (stmt_cache[i].st == st) {
+			/* Ends its read transaction and forgets its bindings. */
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			stmt_cache[i].in_use = false;
+			pthread_mutex_unlock(&stmt_cache_lock);
+			return;
+		}
+	}
+	pthread_mutex_unlock(&stmt_cache_lock);
+	sqlite3_finalize(st);
+}
+
+/* A connection's statements go with it. */
+static void stmt_cache_drop(sqlite3 *db)
+{
+	pthread_mutex_lock(&stmt_cache_lock);
+	size_t k = 0;
+	for (size_t i = 0; i < stmt_cache_len; i++) {
+		if (stmt_cache[i].db == db) {
+			sqlite3_finalize(stmt_cache[i].st);
+			free(stmt_cache[i].sql);
+		} else {
+			stmt_cache[k++] = stmt_cache[i];
+		}
+	}
+	stmt_cache_len = k;
+	pthread_mutex_unlock(&stmt_cache_lock);
 }
 
 int db_begin(sqlite3 *db, berr_t *err)
@@ -277,7 +366,7 @@ int db_open_schema(const char *path, const char *const *migrations, int n_migrat
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		berr_make(err, 0, "cannot open database %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
+		db_close(db);
 		return -1;
 	}
 	/* The busy timeout must come first: switching to WAL itself needs a
@@ -301,7 +390,7 @@ int db_open_schema(const char *path, const char *const *migrations, int n_migrat
 			continue;
 		}
 		berr_wrap(err, "%s", path);
-		sqlite3_close(db);
+		db_close(db);
 		return -1;
 	}
 	*out = db;
@@ -310,6 +399,8 @@ int db_open_schema(const char *path, const char *const *migrations, int n_migrat
 
 void db_close(sqlite3 *db)
 {
-	if (db)
+	if (db) {
+		stmt_cache_drop(db);
 		sqlite3_close(db);
+	}
 }

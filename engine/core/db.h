@@ -25,8 +25,11 @@ int db_open_schema(const char *path, const char *const *migrations, int n_migrat
 /* Run SQL that returns no rows. */
 int db_exec(sqlite3 *db, const char *sql, berr_t *err);
 
-/* Prepare a statement; on failure fills err with SQLite's message. */
+/* Prepare a statement; on failure fills err with SQLite's message.  The
+ * statement may come from a per-connection cache: give it back with
+ * db_stmt_release() (cleanup_stmt does), never sqlite3_finalize(). */
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, berr_t *err);
+void db_stmt_release(sqlite3_stmt *st);
 
 /* Number of migrations this build knows; user_version after db_open. */
 int db_schema_version(void);
@@ -39,8 +42,7 @@ void db_rollback(sqlite3 *db);
 
 static inline void cleanup_stmtp(sqlite3_stmt **s)
 {
-	if (*s)
-		sqlite3_finalize(*s);
+	db_stmt_release(*s);
 }
 #define cleanup_stmt __attribute__((cleanup(cleanup_stmtp)))
 

@@ -229,7 +229,7 @@ static int hosts_write(struct berth *b, sqlite3 *db, const char *cid, berr_t *er
 	sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		own = col_dup(st, 0);
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 	/* Peers: running containers sharing a user-defined network. */
 	if (db_prepare(db,
@@ -271,7 +271,7 @@ static int hosts_write(struct berth *b, sqlite3 *db, const char *cid, berr_t *er
 		 * inside works, as docker's embedded DNS answers it. */
 		cleanup_strv char **names = xcalloc(1, sizeof(char *));
 		size_t nn = 0;
-		sqlite3_finalize(st);
+		db_stmt_release(st);
 		st = NULL;
 		if (db_prepare(db,
 			       "SELECT c.name, e.aliases FROM endpoints e JOIN networks n ON n.id = e.network_id "
@@ -328,7 +328,7 @@ static void hosts_refresh(struct berth *b, sqlite3 *db, const char *cid, bool se
 		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
 		ids[n++] = col_dup(st, 0);
 	}
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 	if (n == 0 && !self)
 		return; /* the default bridge, or alone on its networks */
@@ -660,7 +660,7 @@ void endpoint_down(struct berth *b, const char *container_id, struct ctr_net *ne
 		sqlite3_bind_text(st, 1, container_id, -1, SQLITE_STATIC);
 		sqlite3_step(st);
 	}
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 	if (db_prepare(db, "DELETE FROM port_bindings WHERE container_id = ?", &st, &e) == 0) {
 		sqlite3_bind_text(st, 1, container_id, -1, SQLITE_STATIC);

@@ -527,7 +527,7 @@ int image_list(struct berth *b, struct image_summary **out, size_t *n_out, berr_
 		s[n].repo_digests = xcalloc(1, sizeof(char *));
 		n++;
 	}
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 
 	/* Names, in one pass each, attached by binary search on the id. */
@@ -544,7 +544,7 @@ int image_list(struct berth *b, struct image_summary **out, size_t *n_out, berr_
 			size_t len = strv_len(*v);
 			strv_push(v, &len, (const char *)sqlite3_column_text(st, 1));
 		}
-		sqlite3_finalize(st);
+		db_stmt_release(st);
 		st = NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -807,7 +807,7 @@ int image_delete(struct berth *b, const char *id, image_emit_fn emit, void *ctx,
 		strv_push(&chains, &nchains, (const char *)sqlite3_column_text(st, 0));
 		strv_push(&blobs, &nblobs, (const char *)sqlite3_column_text(st, 1));
 	}
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 	manifest = lookup_one(db, "SELECT manifest FROM images WHERE id = ?", id);
 	/* What goes with it: the layers only it uses. */
@@ -827,7 +827,7 @@ int image_delete(struct berth *b, const char *id, image_emit_fn emit, void *ctx,
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (step_done(db, st, err) < 0)
 		goto fail;
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 	/* Layers no image uses any more: rows go now, directories after the
 	 * commit (a crash in between leaves orphans for system check). */

@@ -520,7 +520,7 @@ static int start_runner(struct berth *b, struct container *c, struct runner *r, 
 				sqlite3_bind_int(st, 1, code);
 				sqlite3_bind_text(st, 2, c->id, -1, SQLITE_STATIC);
 				sqlite3_step(st);
-				sqlite3_finalize(st);
+				db_stmt_release(st);
 				st = NULL;
 			}
 			if (monitor_detach(r, &e2) == 0)

@@ -96,6 +96,9 @@ int io_run(struct spawned *sp, const struct io_opts *o)
 	char buf[65536];
 	int out_dst = o->out_dst, err_dst = o->err_dst;
 	bool exited = false;
+	/* Called once, right before the first sleep: what it drops from
+	 * memory stays dropped while nothing happens. */
+	void (*shed)(void) = o->before_first_wait;
 
 	sigemptyset(&mask);
 	for (size_t i = 0; i < sizeof(proxied) / sizeof(proxied[0]); i++)
@@ -117,6 +120,10 @@ int io_run(struct spawned *sp, const struct io_opts *o)
 		bool open_out = p[P_OUT].fd >= 0 || p[P_ERR].fd >= 0 || p[P_PTY].fd >= 0;
 		if (exited && !open_out)
 			break;
+		if (shed) {
+			shed();
+			shed = NULL;
+		}
 		int n = poll(p, N, -1);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -221,9 +228,10 @@ static void sleep_ms_interruptible(long ms)
 
 /* A monitor lives as long as its container, one per container: it should
  * cost little memory.  Forked from the CLI, it starts with the CLI's
- * mappings of every library berth links (curl and its TLS stack,
- * libarchive, ...): their relocated pages alone are 1.5 MB of resident
- * memory.  The monitor only ever calls libc, SQLite (and libm under it),
+ * mappings of every library the CLI loaded (libcurl and its TLS stack
+ * after a pull, libarchive, ...) and with every page the container's
+ * start touched.  It sheds them right before its first wait (io_run's
+ * before_first_wait), so what stays resident is what waiting needs.  The monitor only ever calls libc, SQLite (and libm under it),
  * jansson, and for a restart's network libmnl and libnftables (with
  * theirs), so the pages of every other library are dropped
  * (MADV_DONTNEED).  The mappings stay: the dynamic linker still walks
@@ -337,7 +345,8 @@ __attribute__((noreturn)) static void monitor_loop(struct runner *r, struct spaw
 	long long backoff_ms = 100;
 
 	for (;;) {
-		struct io_opts io = {.in_src = -1, .out_dst = -1, .err_dst = -1, .log_fd = log_fd, .winsize_src = -1};
+		struct io_opts io = {.in_src = -1, .out_dst = -1, .err_dst = -1, .log_fd = log_fd, .winsize_src = -1,
+				     .before_first_wait = monitor_shed};
 		long long started = monotonic_ns();
 		int code = io_run(sp, &io);
 		bool oom = runner_reap(r);
@@ -498,7 +507,6 @@ int monitor_detach(struct runner *r, berr_t *err)
 			runner_reap(r);
 			_exit(1);
 		}
-		monitor_shed();
 		monitor_loop(r, &sp, log_fd);
 	}
 	close(rep[1]);

@@ -241,7 +241,7 @@ int network_ensure_predefined(struct berth *b, berr_t *err)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		have = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 	if (have >= 3)
 		return 0;

@@ -184,7 +184,7 @@ int image_prune(struct berth *b, bool all, const struct image_prune_filter *f, i
 			ids[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
 			ids[n] = NULL;
 		}
-		sqlite3_finalize(st);
+		db_stmt_release(st);
 		st = NULL;
 		for (size_t i = 0; i < n; i++) {
 			cleanup_free char *user = image_used_by_container(b, ids[i], false);
@@ -202,13 +202,13 @@ int image_prune(struct berth *b, bool all, const struct image_prune_filter *f, i
 				cleanup_free char *f = ref_familiarize((const char *)sqlite3_column_text(tq, 0));
 				emit_lower(c, "Untagged", f);
 			}
-			sqlite3_finalize(tq);
+			db_stmt_release(tq);
 			tq = NULL;
 			if (db_prepare(db, "DELETE FROM tags WHERE image_id = ?1", &tq, err) < 0)
 				return -1;
 			sqlite3_bind_text(tq, 1, ids[i], -1, SQLITE_STATIC);
 			sqlite3_step(tq);
-			sqlite3_finalize(tq);
+			db_stmt_release(tq);
 			tq = NULL;
 			if (db_prepare(db, "DELETE FROM repo_digests WHERE image_id = ?1", &tq, err) < 0)
 				return -1;

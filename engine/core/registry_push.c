@@ -107,7 +107,7 @@ static int prepare(struct berth *b, sqlite3 *db, const char *id, struct pimage *
 	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
 		stored = xstrdup((const char *)sqlite3_column_text(st, 0));
 	im->config_size = sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 	if (!store_has(b, id)) {
 		berr_make_status(err, EXIT_PUSH, 0, "the config blob of image %s is missing: run 'berth system check'", id);

@@ -150,7 +150,7 @@ static int prepare_image(struct saver *s, struct simage *im, berr_t *err)
 	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
 		stored = xstrdup((const char *)sqlite3_column_text(st, 0));
 	cfgsize = (size_t)sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 	if (!store_has(s->b, im->id)) {
 		berr_make(err, 0, "the config blob of image %s is missing: run 'berth system check'", im->id);

@@ -38,7 +38,7 @@ static int engine_id(sqlite3 *db, char **out, berr_t *err)
 	sqlite3_bind_text(st, 1, fresh, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return berr_make(err, 0, "database: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 	if (db_prepare(db, "SELECT value FROM meta WHERE key = 'engine_id'", &st, err) < 0)
 		return -1;

@@ -557,7 +557,7 @@ int volume_release_container(struct berth *b, const char *container_id, bool rem
 		anon = xrealloc(anon, (n + 1) * sizeof(char *));
 		anon[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
 	}
-	sqlite3_finalize(st);
+	db_stmt_release(st);
 	st = NULL;
 	if (db_prepare(db, "DELETE FROM mounts WHERE container_id = ?", &st, err) < 0)
 		goto out;

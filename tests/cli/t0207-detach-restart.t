@@ -24,7 +24,7 @@ else
 		mon=$(monitor_of d1) &&
 		rss=$(awk "/^VmRSS/ { print \$2 }" /proc/$mon/status) &&
 		echo "monitor RSS: $rss kB" &&
-		test "$rss" -lt 4096
+		test "$rss" -lt 2048
 	'
 fi
 
