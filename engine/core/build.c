@@ -460,8 +460,9 @@ static void drop_mount_placeholders(int upfd)
 	unlinkat(upfd, "etc", AT_REMOVEDIR); /* only if it is empty now */
 }
 
-static int run_container(struct sstate *s, char **argv, char **env, int *code, struct image_layer_desc *layer,
-			 berr_t *err)
+/* net: "default" (the default bridge, as docker build), "none" or "host". */
+static int run_container(struct sstate *s, char **argv, char **env, const char *net, int *code,
+			 struct image_layer_desc *layer, berr_t *err)
 {
 	struct berth *b = s->B->b;
 	const char *wd = json_string_value(json_object_get(s->cfg, "WorkingDir"));
@@ -474,6 +475,7 @@ static int run_container(struct sstate *s, char **argv, char **env, int *code, s
 		.workdir = wd && *wd ? wd : NULL,
 		.user = user && *user ? user : NULL,
 		.stop_timeout = -1,
+		.nv = {.network = strcmp(net, "default") ? net : NULL},
 	};
 	struct container *c = NULL;
 	struct runner r;
@@ -597,14 +599,16 @@ static int do_run(struct sstate *s, struct df_instr *in, berr_t *err)
 	bool hit;
 	int code = 0;
 
-	/* RUN steps get a network namespace of their own with no route out
-	 * (what the runtime gives every container today): "none" and
-	 * "default" are that; anything else cannot be honoured. */
+	/* RUN joins the default bridge, as docker build's steps do; --network
+	 * on the command line or on the RUN says otherwise. */
+	const char *net = s->B->o->network && *s->B->o->network ? s->B->o->network : "default";
 	for (char **f = in->flags; *f; f++) {
-		if (!strcmp(*f, "--network=none") || !strcmp(*f, "--network=default"))
+		if (str_has_prefix(*f, "--network=")) {
+			net = *f + 10;
+			if (strcmp(net, "default") && strcmp(net, "none") && strcmp(net, "host"))
+				return berr_make_status(err, 1, 0, "unsupported network mode \"%s\": default, none or host", net);
 			continue;
-		if (str_has_prefix(*f, "--network="))
-			return berr_make_status(err, 1, 0, "RUN %s: berth's builder runs steps without a network (none or default)", *f);
+		}
 		if (str_has_prefix(*f, "--mount=") || str_has_prefix(*f, "--security="))
 			return berr_make_status(err, 1, 0, "RUN %.*s is not supported by berth's builder", (int)strcspn(*f, "="), *f);
 		return berr_make_status(err, 1, 0, "unknown flag: %s", *f);
@@ -645,7 +649,10 @@ static int do_run(struct sstate *s, struct df_instr *in, berr_t *err)
 		}
 		created_by = ne ? xasprintf("|%zu %s %s", ne, envs, shown) : xstrdup(shown);
 	}
-	key_text = xasprintf("RUN\n%s", created_by);
+	/* The network is part of the step, as in BuildKit's cache key; the
+	 * default adds nothing, so earlier caches stay valid. */
+	key_text = strcmp(net, "default") ? xasprintf("RUN\nnetwork=%s\n%s", net, created_by)
+					  : xasprintf("RUN\n%s", created_by);
 	name = step_name(s, in->orig);
 	bprog_start(&s->B->p, name);
 	cache_key(s, key_text, key);
@@ -656,7 +663,7 @@ static int do_run(struct sstate *s, struct df_instr *in, berr_t *err)
 		return 0;
 	}
 	struct image_layer_desc layer;
-	if (run_container(s, argv, env, &code, &layer, err) < 0) {
+	if (run_container(s, argv, env, net, &code, &layer, err) < 0) {
 		bprog_error(&s->B->p, (*err)->msg);
 		return -1;
 	}
@@ -1846,8 +1853,9 @@ int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr
 	B.ctx.dirfd = -1;
 	if (o->platform && *o->platform && strcmp(o->platform, "linux/amd64") != 0 && strcmp(o->platform, "linux/x86_64") != 0)
 		return berr_make_status(err, 1, 0, "platform %s is not supported: berth builds linux/amd64 images only", o->platform);
-	if (o->network && *o->network && strcmp(o->network, "default") && strcmp(o->network, "none"))
-		return berr_make_status(err, 1, 0, "network mode \"%s\" not supported: berth's builder runs RUN steps without a network (default, none)", o->network);
+	if (o->network && *o->network && strcmp(o->network, "default") && strcmp(o->network, "none") &&
+	    strcmp(o->network, "host"))
+		return berr_make_status(err, 1, 0, "network mode \"%s\" not supported by berth's builder: default, none or host", o->network);
 	for (char *const *t = o->tags; t && *t; t++) {
 		struct ref r;
 		if (ref_parse_default_tag(*t, &r, err) < 0) {
