@@ -918,7 +918,16 @@ static int do_copy(struct sstate *s, struct df_instr *in, berr_t *err)
 				here_names = xrealloc(here_names, (nh + 2) * sizeof(char *));
 				here_contents = xrealloc(here_contents, (nh + 2) * sizeof(char *));
 				here_names[nh] = xstrdup(bare);
-				here_contents[nh] = xstrdup(in->heredocs[k].content);
+				/* an unquoted delimiter: the body expands (BuildKit's ExpandRaw) */
+				here_contents[nh] = in->heredocs[k].expand
+							    ? dockerfile_expand_heredoc(in->heredocs[k].content, stage_lookup,
+											NULL, s, err)
+							    : xstrdup(in->heredocs[k].content);
+				if (!here_contents[nh]) {
+					free(here_names[nh]);
+					here_names[nh] = NULL;
+					goto out;
+				}
 				nh++;
 				here_names[nh] = here_contents[nh] = NULL;
 			}
