@@ -203,6 +203,21 @@ test_expect_success 'COPY heredocs: several need a directory destination; a bad 
 	test_grep -q "^Dockerfile:2: NOPE: must be set" err
 '
 
+test_expect_success 'a RUN layer is kept as its directory and a split, and save gives its tar back (load elsewhere)' '
+	mkdir -p sctx &&
+	printf "FROM busybox\nRUN mkdir /d && head -c 3000000 /dev/urandom >/d/big && echo hi >/d/small && ln /d/small /d/hard && ln -s nowhere /d/sym && rm /bin/ls\n" >sctx/Dockerfile &&
+	berth build -q -t splitrun sctx >/dev/null &&
+	diff=$(berth image inspect -f "{{index .RootFS.Layers 1}}" splitrun) &&
+	test -f "$BERTH_ROOT/splits/${diff#sha256:}" &&
+	! test -f "$BERTH_ROOT/blobs/sha256/${diff#sha256:}" &&
+	berth save -o split.tar splitrun &&
+	BERTH_ROOT=$TMP/other berth load -i split.tar >/dev/null &&
+	test "$(BERTH_ROOT=$TMP/other berth image inspect -f "{{index .RootFS.Layers 1}}" splitrun)" = "$diff" &&
+	BERTH_ROOT=$TMP/other berth run --rm splitrun sh -c "stat -c \"%s %h\" /d/big /d/small; readlink /d/sym; test ! -e /bin/ls" >out &&
+	printf "3000000 1\n3 2\nnowhere\n" >want &&
+	test_cmp want out
+'
+
 test_expect_success 'ADD extracts local tar, tar.gz, tar.xz, tar.bz2 and tar.zst archives' '
 	mkdir -p arc/top && echo in-archive >arc/top/f &&
 	tar -C arc -cf ctx/a.tar top &&
