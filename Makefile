@@ -67,7 +67,7 @@ LIBCLI    := $(B)/libberthcli.a
 # What a unit test may call: the CLI layer, the course tool and the core.
 TEST_LIBS := $(LIBCLI) $(LIBLAB) $(LIBBERTH)
 
-.PHONY: all deps run test test-unit test-cli asan asan-test bench bench-deps bench-compare fuzz \
+.PHONY: all deps run test test-unit test-cli asan asan-test bench bench-tools bench-deps bench-compare fuzz \
 	install clean site seed stop
 
 all: $(BERTH) $(BERTH_LAB) seed
@@ -119,6 +119,15 @@ $(B)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(TEST_LIBS)
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS_ALL) -o $@ $< $(TEST_LIBS) $(TEST_LINK_LIBS)
 
+# Bench helpers (bench/tools/*.c): small programs on the core, built for
+# `make bench` only.
+BENCH_TOOLS := $(patsubst bench/tools/%.c,$(B)/bench-tools/%,$(sort $(wildcard bench/tools/*.c)))
+bench-tools: $(BENCH_TOOLS)
+$(B)/bench-tools/%: bench/tools/%.c $(LIBBERTH)
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIBBERTH) $(LIBS)
+
 # The seed images: Debian's busybox-static made into an image by berth itself.
 seed: $(BERTH)
 	@if [ -f mk/seed.sh ]; then sh mk/seed.sh $(BERTH) $(B)/images; fi
@@ -156,7 +165,7 @@ fuzz:
 bench-deps:
 	@sh mk/deps.sh --bench
 
-bench: deps bench-deps all
+bench: deps bench-deps all bench-tools
 	@bash bench/run.sh $(if $(QUICK),--quick)
 
 bench-compare:

@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -460,8 +461,9 @@ static void drop_mount_placeholders(int upfd)
 	unlinkat(upfd, "etc", AT_REMOVEDIR); /* only if it is empty now */
 }
 
-static int run_container(struct sstate *s, char **argv, char **env, int *code, struct image_layer_desc *layer,
-			 berr_t *err)
+/* net: "default" (the default bridge, as docker build), "none" or "host". */
+static int run_container(struct sstate *s, char **argv, char **env, const char *net, int *code,
+			 struct image_layer_desc *layer, berr_t *err)
 {
 	struct berth *b = s->B->b;
 	const char *wd = json_string_value(json_object_get(s->cfg, "WorkingDir"));
@@ -474,6 +476,7 @@ static int run_container(struct sstate *s, char **argv, char **env, int *code, s
 		.workdir = wd && *wd ? wd : NULL,
 		.user = user && *user ? user : NULL,
 		.stop_timeout = -1,
+		.nv = {.network = strcmp(net, "default") ? net : NULL},
 	};
 	struct container *c = NULL;
 	struct runner r;
@@ -597,14 +600,16 @@ static int do_run(struct sstate *s, struct df_instr *in, berr_t *err)
 	bool hit;
 	int code = 0;
 
-	/* RUN steps get a network namespace of their own with no route out
-	 * (what the runtime gives every container today): "none" and
-	 * "default" are that; anything else cannot be honoured. */
+	/* RUN joins the default bridge, as docker build's steps do; --network
+	 * on the command line or on the RUN says otherwise. */
+	const char *net = s->B->o->network && *s->B->o->network ? s->B->o->network : "default";
 	for (char **f = in->flags; *f; f++) {
-		if (!strcmp(*f, "--network=none") || !strcmp(*f, "--network=default"))
+		if (str_has_prefix(*f, "--network=")) {
+			net = *f + 10;
+			if (strcmp(net, "default") && strcmp(net, "none") && strcmp(net, "host"))
+				return berr_make_status(err, 1, 0, "unsupported network mode \"%s\": default, none or host", net);
 			continue;
-		if (str_has_prefix(*f, "--network="))
-			return berr_make_status(err, 1, 0, "RUN %s: berth's builder runs steps without a network (none or default)", *f);
+		}
 		if (str_has_prefix(*f, "--mount=") || str_has_prefix(*f, "--security="))
 			return berr_make_status(err, 1, 0, "RUN %.*s is not supported by berth's builder", (int)strcspn(*f, "="), *f);
 		return berr_make_status(err, 1, 0, "unknown flag: %s", *f);
@@ -645,7 +650,10 @@ static int do_run(struct sstate *s, struct df_instr *in, berr_t *err)
 		}
 		created_by = ne ? xasprintf("|%zu %s %s", ne, envs, shown) : xstrdup(shown);
 	}
-	key_text = xasprintf("RUN\n%s", created_by);
+	/* The network is part of the step, as in BuildKit's cache key; the
+	 * default adds nothing, so earlier caches stay valid. */
+	key_text = strcmp(net, "default") ? xasprintf("RUN\nnetwork=%s\n%s", net, created_by)
+					  : xasprintf("RUN\n%s", created_by);
 	name = step_name(s, in->orig);
 	bprog_start(&s->B->p, name);
 	cache_key(s, key_text, key);
@@ -656,7 +664,7 @@ static int do_run(struct sstate *s, struct df_instr *in, berr_t *err)
 		return 0;
 	}
 	struct image_layer_desc layer;
-	if (run_container(s, argv, env, &code, &layer, err) < 0) {
+	if (run_container(s, argv, env, net, &code, &layer, err) < 0) {
 		bprog_error(&s->B->p, (*err)->msg);
 		return -1;
 	}
@@ -911,7 +919,16 @@ static int do_copy(struct sstate *s, struct df_instr *in, berr_t *err)
 				here_names = xrealloc(here_names, (nh + 2) * sizeof(char *));
 				here_contents = xrealloc(here_contents, (nh + 2) * sizeof(char *));
 				here_names[nh] = xstrdup(bare);
-				here_contents[nh] = xstrdup(in->heredocs[k].content);
+				/* an unquoted delimiter: the body expands (BuildKit's ExpandRaw) */
+				here_contents[nh] = in->heredocs[k].expand
+							    ? dockerfile_expand_heredoc(in->heredocs[k].content, stage_lookup,
+											NULL, s, err)
+							    : xstrdup(in->heredocs[k].content);
+				if (!here_contents[nh]) {
+					free(here_names[nh]);
+					here_names[nh] = NULL;
+					goto out;
+				}
 				nh++;
 				here_names[nh] = here_contents[nh] = NULL;
 			}
@@ -1552,6 +1569,8 @@ static int run_onbuild(struct sstate *s, int line, berr_t *err)
 	return 0;
 }
 
+static int build_deps_parallel(struct builder *B, size_t idx, berr_t *err);
+
 static int build_stage(struct builder *B, size_t idx, berr_t *err)
 {
 	struct stage *S = &B->st[idx];
@@ -1580,6 +1599,8 @@ static int build_stage(struct builder *B, size_t idx, berr_t *err)
 	int dep = find_stage(B, base, idx);
 	if (dep >= 0 && isdigit((unsigned char)base[0]))
 		dep = -1; /* FROM 0 is not a stage reference */
+	if (build_deps_parallel(B, idx, err) < 0)
+		return -1;
 	if (dep >= 0) {
 		if (build_stage(B, (size_t)dep, err) < 0)
 			return -1;
@@ -1672,6 +1693,177 @@ out:
 	free(s.id);
 	free(s.L);
 	strv_del(s.args);
+	return rc;
+}
+
+/* ---- independent stages in parallel ----------------------------------- */
+
+/* The stages idx names directly (FROM and COPY --from), as indexes. */
+static size_t direct_deps(struct builder *B, size_t idx, int *out)
+{
+	struct stage *S = &B->st[idx];
+	struct df_instr *from = &B->df.ins[S->first];
+	size_t n = 0;
+	berr_t e = NULL;
+	char *base = dockerfile_expand(from->args[0], B->df.escape, meta_lookup, NULL, B, &e);
+	berr_free(&e);
+	if (base) {
+		int d = find_stage(B, base, idx);
+		if (d >= 0 && !isdigit((unsigned char)base[0]))
+			out[n++] = d;
+		free(base);
+	}
+	for (size_t i = S->first + 1; i < S->end; i++)
+		for (char **f = B->df.ins[i].flags; *f; f++)
+			if (str_has_prefix(*f, "--from=") && !strcmp(B->df.ins[i].cmd, "copy") && !strchr(*f, '$')) {
+				int d = find_stage(B, *f + 7, idx);
+				bool dup = false;
+				for (size_t k = 0; k < n; k++)
+					dup = dup || out[k] == d;
+				if (d >= 0 && !dup)
+					out[n++] = d;
+			}
+	return n;
+}
+
+static void dep_closure(struct builder *B, size_t idx, bool *in)
+{
+	int *d = xcalloc(B->ns + 1, sizeof(int));
+	in[idx] = true;
+	size_t n = direct_deps(B, idx, d);
+	for (size_t k = 0; k < n; k++)
+		if (!in[d[k]] && B->st[d[k]].state != 2)
+			dep_closure(B, (size_t)d[k], in);
+	free(d);
+}
+
+/* A stage nobody else needs, built by a child process: its image id (or
+ * its error) comes back through a pipe. */
+static pid_t fork_stage(struct builder *B, size_t idx, int *rfd)
+{
+	int pp[2];
+	if (pipe2(pp, O_CLOEXEC) < 0)
+		return -1;
+	size_t n_flat = B->n_flat;
+	bool *had_root = xcalloc(B->ns, sizeof(bool));
+	for (size_t i = 0; i < B->ns; i++)
+		had_root[i] = B->st[i].rootdir != NULL;
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pp[0]);
+		close(pp[1]);
+		free(had_root);
+		return -1;
+	}
+	if (pid == 0) {
+		berr_t e = NULL;
+		close(pp[0]);
+		/* SQLite: a connection must not cross a fork; this process opens
+		 * its own (the parent's stays untouched). */
+		B->b->db = NULL;
+		int r = build_stage(B, idx, &e);
+		cleanup_free char *msg = r == 0 ? xasprintf("OK %s", B->st[idx].image_id)
+						: xasprintf("ERR %d %s", e && e->status ? e->status : 1,
+							    e ? e->msg : "build failed");
+		for (size_t off = 0, len = strlen(msg); off < len;) {
+			ssize_t w = write(pp[1], msg + off, len - off);
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		/* what this process made: flattened roots for COPY --from */
+		for (size_t i = 0; i < B->ns; i++)
+			if (!had_root[i] && B->st[i].rootdir)
+				remove_tree(B->st[i].rootdir, NULL);
+		for (size_t i = n_flat; i < B->n_flat; i++)
+			remove_tree(B->flat_dirs[i], NULL);
+		fflush(stderr);
+		_exit(r == 0 ? 0 : 1);
+	}
+	free(had_root);
+	close(pp[1]);
+	*rfd = pp[0];
+	return pid;
+}
+
+/* Build the stages idx needs, when two or more of them are independent
+ * (nothing in common down their FROM and COPY --from chains), each in a
+ * process of its own, at the same time, as BuildKit does; their progress
+ * lines interleave, numbered from one shared counter.  Anything else is
+ * left to the sequential path. */
+static int build_deps_parallel(struct builder *B, size_t idx, berr_t *err)
+{
+	if (!B->p.shared_next || B->p.mode == BP_TTY)
+		return 0;
+	int *d = xcalloc(B->ns + 1, sizeof(int)), *todo = xcalloc(B->ns + 1, sizeof(int));
+	size_t n = direct_deps(B, idx, d), nt = 0;
+	bool *seen = xcalloc(B->ns, sizeof(bool));
+	bool independent = true;
+	int rc = 0;
+	for (size_t k = 0; k < n; k++)
+		if (B->st[d[k]].state == 0)
+			todo[nt++] = d[k];
+	for (size_t k = 0; k < nt && independent; k++) {
+		bool *c = xcalloc(B->ns, sizeof(bool));
+		dep_closure(B, (size_t)todo[k], c);
+		for (size_t i = 0; i < B->ns; i++) {
+			if (c[i] && seen[i])
+				independent = false;
+			seen[i] = seen[i] || c[i];
+		}
+		free(c);
+	}
+	if (nt >= 2 && independent) {
+		pid_t *pids = xcalloc(nt, sizeof(pid_t));
+		int *fds = xcalloc(nt, sizeof(int));
+		for (size_t k = 0; k < nt; k++) {
+			fds[k] = -1;
+			pids[k] = fork_stage(B, (size_t)todo[k], &fds[k]);
+		}
+		for (size_t k = 0; k < nt; k++) {
+			char buf[8192];
+			size_t len = 0;
+			int st = 0;
+			if (pids[k] < 0) {
+				if (rc == 0)
+					rc = berr_make(err, errno, "cannot start a build process");
+				continue;
+			}
+			for (;;) {
+				ssize_t r = read(fds[k], buf + len, sizeof(buf) - 1 - len);
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r <= 0 || (len += (size_t)r) == sizeof(buf) - 1)
+					break;
+			}
+			buf[len] = '\0';
+			close(fds[k]);
+			while (waitpid(pids[k], &st, 0) < 0 && errno == EINTR)
+				;
+			struct stage *D = &B->st[todo[k]];
+			if (str_has_prefix(buf, "OK sha256:") && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+				D->image_id = xstrdup(buf + 3);
+				D->state = 2;
+			} else if (rc == 0) {
+				/* the first failing stage in Dockerfile order; its excerpt
+				 * was printed by its process */
+				int status = 1, off = 0;
+				if (sscanf(buf, "ERR %d %n", &status, &off) >= 1 && off > 0)
+					berr_make_status(err, status, 0, "%s", buf + off);
+				else
+					berr_make_status(err, 1, 0, "building stage %d failed", todo[k]);
+				(*err)->plain = 1;
+				rc = -1;
+			}
+		}
+		free(pids);
+		free(fds);
+	}
+	free(d);
+	free(todo);
+	free(seen);
 	return rc;
 }
 
@@ -1846,8 +2038,9 @@ int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr
 	B.ctx.dirfd = -1;
 	if (o->platform && *o->platform && strcmp(o->platform, "linux/amd64") != 0 && strcmp(o->platform, "linux/x86_64") != 0)
 		return berr_make_status(err, 1, 0, "platform %s is not supported: berth builds linux/amd64 images only", o->platform);
-	if (o->network && *o->network && strcmp(o->network, "default") && strcmp(o->network, "none"))
-		return berr_make_status(err, 1, 0, "network mode \"%s\" not supported: berth's builder runs RUN steps without a network (default, none)", o->network);
+	if (o->network && *o->network && strcmp(o->network, "default") && strcmp(o->network, "none") &&
+	    strcmp(o->network, "host"))
+		return berr_make_status(err, 1, 0, "network mode \"%s\" not supported by berth's builder: default, none or host", o->network);
 	for (char *const *t = o->tags; t && *t; t++) {
 		struct ref r;
 		if (ref_parse_default_tag(*t, &r, err) < 0) {
@@ -1921,6 +2114,12 @@ int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr
 		goto out;
 	}
 	bprog_init(&B.p, o->progress);
+	/* one #N counter for every process of the build (stages in parallel) */
+	int *shared_next = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared_next != MAP_FAILED) {
+		*shared_next = B.p.next;
+		B.p.shared_next = shared_next;
+	}
 	{
 		struct sigaction sa = {.sa_handler = on_cancel};
 		sigemptyset(&sa.sa_mask);
@@ -1983,6 +2182,8 @@ int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr
 	rc = 0;
 out:
 	bprog_fini(&B.p);
+	if (B.p.shared_next)
+		munmap(B.p.shared_next, sizeof(int));
 	for (size_t i = 0; i < B.ns; i++) {
 		free(B.st[i].name);
 		free(B.st[i].image_id);

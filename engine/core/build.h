@@ -116,6 +116,7 @@ struct bprog {
 	FILE *f;
 	enum build_progress mode;
 	int next;                   /* #N */
+	int *shared_next;           /* #N shared with stages building in other processes, or NULL */
 	long long t0;               /* build start, ns */
 	long long step_t0;
 	int cur;                    /* the open step */

@@ -16,6 +16,7 @@
 #include "image.h"
 #include "layer.h"
 #include "store.h"
+#include "tarsplit.h"
 #include "usergroup.h"
 #include "util.h"
 #include "cleanup.h"
@@ -27,6 +28,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <sys/xattr.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,24 +190,138 @@ int build_layer_from_dir(struct berth *b, int dirfd, const char *parent_chain, s
 	return rc;
 }
 
+/* What the tar of an upper dir goes through: hashed and counted, never
+ * written (the split keeps what is not file content).  sha256 is most of
+ * the cost, so it runs on a thread of its own while the files are read:
+ * the tar is gathered into 1 MiB slots that the hasher takes in order. */
+#define HQ_SLOTS 4
+#define HQ_CAP (1 << 20)
+
+struct hash_sink {
+	struct sha256 *h;
+	long long size;
+	pthread_t th;
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	char *slot[HQ_SLOTS];
+	size_t len[HQ_SLOTS];
+	int head, count;        /* slots full and waiting: head .. head+count-1 */
+	int fill;               /* the slot being filled */
+	bool done;
+};
+
+static void *hasher(void *arg)
+{
+	struct hash_sink *hs = arg;
+	for (;;) {
+		pthread_mutex_lock(&hs->m);
+		while (hs->count == 0 && !hs->done)
+			pthread_cond_wait(&hs->c, &hs->m);
+		if (hs->count == 0) {
+			pthread_mutex_unlock(&hs->m);
+			return NULL;
+		}
+		int i = hs->head;
+		pthread_mutex_unlock(&hs->m);
+		sha256_update(hs->h, hs->slot[i], hs->len[i]);
+		pthread_mutex_lock(&hs->m);
+		hs->len[i] = 0;
+		hs->head = (hs->head + 1) % HQ_SLOTS;
+		hs->count--;
+		pthread_cond_broadcast(&hs->c);
+		pthread_mutex_unlock(&hs->m);
+	}
+}
+
+/* Hand the slot being filled to the hasher; wait for a free one. */
+static void hash_sink_push(struct hash_sink *hs)
+{
+	pthread_mutex_lock(&hs->m);
+	hs->count++;
+	hs->fill = (hs->fill + 1) % HQ_SLOTS;
+	pthread_cond_broadcast(&hs->c);
+	while (hs->count == HQ_SLOTS)
+		pthread_cond_wait(&hs->c, &hs->m);
+	pthread_mutex_unlock(&hs->m);
+}
+
+static int hash_sink_cb(void *ctx, const void *buf, size_t len, berr_t *err)
+{
+	struct hash_sink *hs = ctx;
+	const char *p = buf;
+	(void)err;
+	hs->size += (long long)len;
+	while (len > 0) {
+		size_t room = HQ_CAP - hs->len[hs->fill], k = len < room ? len : room;
+		memcpy(hs->slot[hs->fill] + hs->len[hs->fill], p, k);
+		hs->len[hs->fill] += k;
+		p += k;
+		len -= k;
+		if (hs->len[hs->fill] == HQ_CAP)
+			hash_sink_push(hs);
+	}
+	return 0;
+}
+
+static void hash_sink_start(struct hash_sink *hs)
+{
+	memset(hs, 0, sizeof(*hs));
+	hs->h = sha256_new();
+	for (int i = 0; i < HQ_SLOTS; i++)
+		hs->slot[i] = xmalloc(HQ_CAP);
+	pthread_mutex_init(&hs->m, NULL);
+	pthread_cond_init(&hs->c, NULL);
+	if (pthread_create(&hs->th, NULL, hasher, hs) != 0)
+		abort();
+}
+
+/* Wait for the hasher; the digest when `digest` is not NULL. */
+static void hash_sink_finish(struct hash_sink *hs, char digest[DIGEST_LEN])
+{
+	if (hs->len[hs->fill] > 0)
+		hash_sink_push(hs);
+	pthread_mutex_lock(&hs->m);
+	hs->done = true;
+	pthread_cond_broadcast(&hs->c);
+	pthread_mutex_unlock(&hs->m);
+	pthread_join(hs->th, NULL);
+	if (digest)
+		sha256_finish(hs->h, digest);
+	else
+		sha256_free(hs->h);
+	for (int i = 0; i < HQ_SLOTS; i++)
+		free(hs->slot[i]);
+	pthread_mutex_destroy(&hs->m);
+	pthread_cond_destroy(&hs->c);
+}
+
 int build_layer_from_upper(struct berth *b, const char *upper, const char *parent_chain,
 			   struct image_layer_desc *out, berr_t *err)
 {
-	struct tar_out *t = NULL;
-	struct layer_tar_opts o = {.oci_whiteouts = true, .clamp_mtime = -1};
+	struct tarsplit *ts = tarsplit_new();
+	struct layer_tar_opts o = {.oci_whiteouts = true, .clamp_mtime = -1, .split = ts};
+	struct hash_sink hs;
+	bool hashing = false;
 	char diff[DIGEST_LEN], chain[DIGEST_LEN];
-	long long blob_size = 0;
+	cleanup_free char *split_tmp = NULL;
 	cleanup_close int dfd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = -1;
 
-	if (dfd < 0)
-		return berr_make(err, errno, "open %s", upper);
-	if (tar_out_open(b, &t, err) < 0)
-		return -1;
-	/* The tar is the blob (and its digest the diff id); the directory,
-	 * already in overlay's format, becomes the unpacked layer as it is:
-	 * no second write of the data. */
-	if (layer_write_tar(dfd, &o, sink_cb, t, err) < 0 || blob_writer_commit(t->w, NULL, diff, &blob_size, err) < 0)
+	if (dfd < 0) {
+		berr_make(err, errno, "open %s", upper);
+		goto out;
+	}
+	/* The layer is the directory, already in overlay's format, moved into
+	 * layers/ as it is; its tar (the blob, whose digest is the diff id) is
+	 * only hashed, and kept as a tar-split against the directory, as load
+	 * keeps an uncompressed layer (tarsplit.h): no second write of the
+	 * data, and save/push give back the same bytes. */
+	hash_sink_start(&hs);
+	hashing = true;
+	int wr = layer_write_tar(dfd, &o, hash_sink_cb, &hs, err);
+	hash_sink_finish(&hs, wr == 0 ? diff : NULL);
+	hashing = false;
+	if (wr < 0)
 		goto out;
 	if (parent_chain) {
 		cleanup_free char *s = xasprintf("%s %s", parent_chain, diff);
@@ -232,16 +348,23 @@ int build_layer_from_upper(struct berth *b, const char *upper, const char *paren
 		if (layer_commit_dir(b, tmp, chain, err) < 0)
 			goto out;
 	}
+	/* The split is published after the files it points at are on disk. */
+	if (!layer_blob_exists(b, diff) &&
+	    (tarsplit_save(ts, b, diff, &split_tmp, err) < 0 || store_sync(b, err) < 0 ||
+	     tarsplit_publish(b, split_tmp, diff, err) < 0))
+		goto out;
 	memset(out, 0, sizeof(*out));
 	snprintf(out->chain_id, sizeof(out->chain_id), "%s", chain);
 	snprintf(out->diff_id, sizeof(out->diff_id), "%s", diff);
 	snprintf(out->blob, sizeof(out->blob), "%s", diff);
 	out->media_type = "application/vnd.oci.image.layer.v1.tar";
-	out->blob_size = blob_size;
+	out->blob_size = hs.size;
 	out->size = layer_walk_size;
 	rc = 0;
 out:
-	tar_out_free(t);
+	if (hashing)
+		hash_sink_finish(&hs, NULL);
+	tarsplit_free(ts);
 	return rc;
 }
 

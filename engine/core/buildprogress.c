@@ -55,7 +55,7 @@ static void tail_clear(struct bprog *p)
 
 int bprog_start(struct bprog *p, const char *name)
 {
-	p->cur = p->next++;
+	p->cur = p->shared_next ? __atomic_fetch_add(p->shared_next, 1, __ATOMIC_SEQ_CST) : p->next++;
 	p->step_t0 = now_ns();
 	free(p->cur_name);
 	p->cur_name = xstrdup(name);

@@ -635,6 +635,7 @@ struct lex {
 	size_t nw;
 	struct sb cur;
 	bool started;
+	bool raw_quotes;   /* quotes are plain characters (heredoc bodies) */
 };
 
 static void emit_char(struct lex *L, struct sb *out, char c, bool quoted)
@@ -756,7 +757,7 @@ static int lex_until(struct lex *L, struct sb *out, char stop)
 			L->i += 2;
 			continue;
 		}
-		if (c == '\'') {
+		if (c == '\'' && !L->raw_quotes) {
 			L->i++;
 			if (out == &L->cur)
 				L->started = true;
@@ -767,7 +768,7 @@ static int lex_until(struct lex *L, struct sb *out, char stop)
 			L->i++;
 			continue;
 		}
-		if (c == '"') {
+		if (c == '"' && !L->raw_quotes) {
 			L->i++;
 			if (out == &L->cur)
 				L->started = true;
@@ -813,6 +814,17 @@ static int lex_until(struct lex *L, struct sb *out, char stop)
 char *dockerfile_expand(const char *word, char esc, df_lookup_fn lk, df_used_fn used, void *ctx, berr_t *err)
 {
 	struct lex L = {.s = word, .esc = esc, .lookup = lk, .used = used, .ctx = ctx, .err = err};
+	sb_adds(&L.cur, "");
+	if (lex_until(&L, &L.cur, '\0') < 0) {
+		free(L.cur.s);
+		return NULL;
+	}
+	return sb_take(&L.cur);
+}
+
+char *dockerfile_expand_heredoc(const char *body, df_lookup_fn lk, df_used_fn used, void *ctx, berr_t *err)
+{
+	struct lex L = {.s = body, .esc = '\\', .lookup = lk, .used = used, .ctx = ctx, .err = err, .raw_quotes = true};
 	sb_adds(&L.cur, "");
 	if (lex_until(&L, &L.cur, '\0') < 0) {
 		free(L.cur.s);

@@ -72,6 +72,10 @@ typedef const char *(*df_lookup_fn)(void *ctx, const char *name);
 typedef void (*df_used_fn)(void *ctx, const char *name);
 char *dockerfile_expand(const char *word, char escape, df_lookup_fn lookup, df_used_fn used, void *ctx,
 			berr_t *err);
+/* A COPY/ADD heredoc body with an unquoted delimiter, as BuildKit expands
+ * it: variables and backslash escapes (always '\\', whatever the escape
+ * directive), quotes kept as they are, whitespace and newlines kept. */
+char *dockerfile_expand_heredoc(const char *body, df_lookup_fn lookup, df_used_fn used, void *ctx, berr_t *err);
 /* The same, split into words at unquoted whitespace (ProcessWords). */
 char **dockerfile_expand_words(const char *word, char escape, df_lookup_fn lookup, df_used_fn used, void *ctx,
 			       berr_t *err);

@@ -102,6 +102,10 @@ struct layer_tar_opts {
 	long long clamp_mtime;
 	/* top-level names to leave out (NULL-terminated), e.g. "proc" */
 	const char *const *exclude;
+	/* when set, the tar's bytes other than file content are recorded
+	 * here and file content as references to the tree's files
+	 * (tarsplit.h): the tree itself then keeps the layer, no copy */
+	struct tarsplit *split;
 };
 
 /* Write the tree under dirfd as a tar (PAX where needed, like Go's

@@ -150,6 +150,74 @@ hello world" &&
 	test "$(berth run --rm heredoc cat /h3)" = "tab stripped"
 '
 
+test_expect_success 'COPY heredocs: several at once, expansion unless quoted, <<- tabs, --chmod, WORKDIR, with files' '
+	mkdir -p hctx && echo from-context >hctx/plain.txt &&
+	cat >hctx/Dockerfile <<-\DF &&
+	FROM busybox
+	ARG NAME=world
+	ENV GREETING=hello
+	WORKDIR /w
+	COPY <<EOF /one.txt
+	$GREETING ${NAME} ${UNSET:-dflt}
+	"quoted" '"'"'single'"'"' \$not
+	EOF
+	COPY <<A <<"B" plain.txt /dir/
+	a: $GREETING
+	A
+	b: $GREETING
+	B
+	COPY <<EOF rel.txt
+	relative
+	EOF
+	DF
+	printf "COPY --chmod=0750 <<-EOF /script.sh\n\t#!/bin/sh\n\t\techo \$NAME\n\tEOF\n" >>hctx/Dockerfile &&
+	berth build -q -t hdoc hctx >/dev/null &&
+	berth run --rm hdoc cat /one.txt >out &&
+	printf "hello world dflt\n\"quoted\" '"'"'single'"'"' \$not\n" >want &&
+	test_cmp want out &&
+	test "$(berth run --rm hdoc ls /dir | tr "\n" " ")" = "A B plain.txt " &&
+	test "$(berth run --rm hdoc cat /dir/A /dir/B /dir/plain.txt)" = "a: hello
+b: \$GREETING
+from-context" &&
+	test "$(berth run --rm hdoc cat /w/rel.txt)" = relative &&
+	test "$(berth run --rm hdoc stat -c %a /script.sh)" = 750 &&
+	test "$(berth run --rm hdoc stat -c %a /one.txt)" = 644 &&
+	test "$(berth run --rm hdoc cat /script.sh)" = "#!/bin/sh
+echo world"
+'
+
+test_expect_success 'COPY heredocs: a changed build arg in the body rebuilds that step, the same one is cached' '
+	berth build --progress plain -t hdoc hctx 2>err &&
+	test "$(grep -c "CACHED" err)" = 6 &&
+	berth build --progress plain --build-arg NAME=you -t hdoc2 hctx 2>err &&
+	grep -A1 "COPY <<EOF /one.txt" err | grep -q "DONE" &&
+	test "$(berth run --rm hdoc2 head -1 /one.txt)" = "hello you dflt"
+'
+
+test_expect_success 'COPY heredocs: several need a directory destination; a bad expansion names the line' '
+	printf "FROM busybox\nCOPY <<A <<B /notdir\na\nA\nb\nB\n" >hctx/Dockerfile &&
+	test_status 1 berth build -q hctx 2>err &&
+	test_grep -q "^Dockerfile:2: When using COPY with more than one source file, the destination must be a directory and end with a /" err &&
+	printf "FROM busybox\nCOPY <<EOF /x\n\${NOPE:?must be set}\nEOF\n" >hctx/Dockerfile &&
+	test_status 1 berth build -q hctx 2>err &&
+	test_grep -q "^Dockerfile:2: NOPE: must be set" err
+'
+
+test_expect_success 'a RUN layer is kept as its directory and a split, and save gives its tar back (load elsewhere)' '
+	mkdir -p sctx &&
+	printf "FROM busybox\nRUN mkdir /d && head -c 3000000 /dev/urandom >/d/big && echo hi >/d/small && ln /d/small /d/hard && ln -s nowhere /d/sym && rm /bin/ls\n" >sctx/Dockerfile &&
+	berth build -q -t splitrun sctx >/dev/null &&
+	diff=$(berth image inspect -f "{{index .RootFS.Layers 1}}" splitrun) &&
+	test -f "$BERTH_ROOT/splits/${diff#sha256:}" &&
+	! test -f "$BERTH_ROOT/blobs/sha256/${diff#sha256:}" &&
+	berth save -o split.tar splitrun &&
+	BERTH_ROOT=$TMP/other berth load -i split.tar >/dev/null &&
+	test "$(BERTH_ROOT=$TMP/other berth image inspect -f "{{index .RootFS.Layers 1}}" splitrun)" = "$diff" &&
+	BERTH_ROOT=$TMP/other berth run --rm splitrun sh -c "stat -c \"%s %h\" /d/big /d/small; readlink /d/sym; test ! -e /bin/ls" >out &&
+	printf "3000000 1\n3 2\nnowhere\n" >want &&
+	test_cmp want out
+'
+
 test_expect_success 'ADD extracts local tar, tar.gz, tar.xz, tar.bz2 and tar.zst archives' '
 	mkdir -p arc/top && echo in-archive >arc/top/f &&
 	tar -C arc -cf ctx/a.tar top &&

@@ -61,4 +61,51 @@ test_expect_success 'stage names are case-insensitive; a later stage cannot be u
 	test_grep -q "refers to current or future build stage" err
 '
 
+test_expect_success 'independent stages build at the same time, with the same result as one by one' '
+	mkdir -p pctx &&
+	cat >pctx/Dockerfile <<-\EOF &&
+	FROM busybox AS a
+	RUN echo start-a && touch /tmp/a-started && sleep 1 && echo A >/a.txt
+	FROM busybox AS b
+	RUN echo start-b && touch /tmp/b-started && sleep 1 && echo B >/b.txt
+	FROM busybox AS unused
+	RUN exit 7
+	FROM busybox
+	COPY --from=a /a.txt /
+	COPY --from=b /b.txt /
+	RUN cat /a.txt /b.txt >/both
+	EOF
+	berth build --progress plain --no-cache -t par pctx 2>err &&
+	test "$(berth run --rm par cat /both)" = "A
+B" &&
+	! grep -q "unused" err &&
+	grep "^#[0-9]* \[" err | sed "s/ .*//" | sort | uniq -d >dups &&
+	test_cmp /dev/null dups &&
+	grep -n "start-a\|start-b\|DONE" err >order &&
+	a=$(grep -n "start-a" err | head -1 | cut -d: -f1) &&
+	b=$(grep -n "start-b" err | head -1 | cut -d: -f1) &&
+	first_done=$(grep -n "^#[0-9]* DONE" err | sed -n 2p | cut -d: -f1) &&
+	test "$a" -lt "$first_done" && test "$b" -lt "$first_done" &&
+	berth build -q --progress plain -t par2 pctx >/dev/null &&
+	test "$(berth image inspect -f "{{.Id}}" par)" = "$(berth image inspect -f "{{.Id}}" par2)"
+'
+
+test_expect_success 'a failing stage among parallel ones fails the build with its message; nothing is tagged or left' '
+	cat >pctx/Dockerfile <<-\EOF &&
+	FROM busybox AS a
+	RUN sleep 1 && echo A >/a.txt
+	FROM busybox AS b
+	RUN echo broken-b && exit 5
+	FROM busybox
+	COPY --from=a /a.txt /
+	COPY --from=b /b.txt /
+	EOF
+	test_status 1 berth build --progress plain --no-cache -t parfail pctx 2>err &&
+	test "$(tail -n1 err)" = "Dockerfile:4: process \"/bin/sh -c echo broken-b && exit 5\" did not complete successfully: exit code: 5" &&
+	test_grep -q "broken-b" err &&
+	! berth image inspect parfail >/dev/null 2>&1 &&
+	test -z "$(berth ps -aq)" &&
+	test -z "$(ls "$BERTH_ROOT/containers")"
+'
+
 test_done
