@@ -93,23 +93,11 @@ void init_reaper(pid_t child, bool tty, char *const *cmd)
 	set_title(cmd);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(&all, &si);
-		if (sig < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(125);
-		}
-		if (sig != SIGCHLD) {
-			/* Forwarded as is; a stopped command sees SIGCONT too. */
-			kill(child, sig);
-			continue;
-		}
-		for (;;) {
-			int st;
-			pid_t p = waitpid(-1, &st, WNOHANG);
-			if (p <= 0)
-				break;
+		/* Reap first: a command that died before SIGCHLD was blocked
+		 * above sent a signal that was discarded, not left pending. */
+		int st;
+		pid_t p;
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
 			if (p == child) {
 				status = wait_status_code(st);
 				/* Reap whatever else has already exited, then go:
@@ -119,5 +107,13 @@ void init_reaper(pid_t child, bool tty, char *const *cmd)
 				_exit(status);
 			}
 		}
+		siginfo_t si;
+		int sig;
+		while ((sig = sigwaitinfo(&all, &si)) < 0)
+			if (errno != EINTR)
+				_exit(125);
+		/* Forwarded as is; a stopped command sees SIGCONT too. */
+		if (sig != SIGCHLD)
+			kill(child, sig);
 	}
 }
