@@ -84,8 +84,6 @@ int cmd_network_rm(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_network_prune(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_network_connect(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_network_disconnect(struct berth *b, int argc, char **argv, berr_t *err);
-/* docker's inspect output for a JSON array of objects, or --format. */
-int print_inspect(json_t *arr, const char *format, berr_t *err);
 
 /* volume.c */
 int cmd_volume_create(struct berth *b, int argc, char **argv, berr_t *err);

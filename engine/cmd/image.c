@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "format.h"
+#include "objects.h"
 #include "../core/image.h"
 #include "../core/imageio.h"
 #include "../core/oci.h"
@@ -28,14 +29,6 @@
 #include <unistd.h>
 
 #define END_OPTS {NULL, 0, 0, NULL, NULL, NULL, false}
-
-/* A core error from a docker command that is not run/create: status 1. */
-static int fail1(berr_t *err)
-{
-	if (*err && (*err)->status == BERTH_EXIT_ERROR && !(*err)->plain)
-		(*err)->status = 1;
-	return -1;
-}
 
 static int parse(const struct cli_spec *spec, int argc, char **argv, struct cli_args *a, berr_t *err)
 {
@@ -116,7 +109,7 @@ static int parse_filters(struct berth *b, struct strlist *raw, struct image_filt
 	return 0;
 }
 
-static bool labels_match(struct berth *b, const char *id, struct strlist *labels)
+static bool image_labels_match(struct berth *b, const char *id, struct strlist *labels)
 {
 	struct image *img = NULL;
 	cleanup_berr berr_t err = NULL;
@@ -253,7 +246,7 @@ int cmd_images(struct berth *b, int argc, char **argv, berr_t *err)
 	}
 	free(a.argv);
 	if (parse_filters(b, &filters, &f, err) < 0 || image_list(b, &s, &n, err) < 0) {
-		r = fail1(err);
+		r = daemon_failure(err);
 		goto out;
 	}
 	qsort(s, n, sizeof(*s), cmp_created);
@@ -272,7 +265,7 @@ int cmd_images(struct berth *b, int argc, char **argv, berr_t *err)
 			continue;
 		if (f.since && (im->created <= f.since_t || strcmp(im->id, f.since) == 0))
 			continue;
-		if (!labels_match(b, im->id, &f.labels))
+		if (!image_labels_match(b, im->id, &f.labels))
 			continue;
 		/* One row per name; with a reference filter, only names that match. */
 		char **names = im->repo_tags[0] ? im->repo_tags : im->repo_digests;
@@ -373,7 +366,7 @@ int cmd_image_inspect(struct berth *b, int argc, char **argv, berr_t *err)
 	json_decref(arr);
 	if (failed) {
 		*err = steal_pointer(&first);
-		return fail1(err);
+		return daemon_failure(err);
 	}
 	return 0;
 }
@@ -399,12 +392,12 @@ int cmd_tag(struct berth *b, int argc, char **argv, berr_t *err)
 	if (ref_parse(a.argv[1], &r0, err) < 0) {
 		berr_wrap(err, "Error parsing reference: \"%s\" is not a valid repository/tag", a.argv[1]);
 		free(a.argv);
-		return fail1(err);
+		return daemon_failure(err);
 	}
 	ref_free(&r0);
 	r = image_resolve_id(b, a.argv[0], &id, err) < 0 || image_tag(b, id, a.argv[1], err) < 0 ? -1 : 0;
 	free(a.argv);
-	return r < 0 ? fail1(err) : 0;
+	return r < 0 ? daemon_failure(err) : 0;
 }
 
 /* ---- rmi ---------------------------------------------------------------- */
@@ -448,7 +441,7 @@ int cmd_rmi(struct berth *b, int argc, char **argv, berr_t *err)
 	free(a.argv);
 	if (failed) {
 		*err = steal_pointer(&last);
-		return fail1(err);
+		return daemon_failure(err);
 	}
 	return 0;
 }
@@ -524,7 +517,7 @@ int cmd_image_prune(struct berth *b, int argc, char **argv, berr_t *err)
 	free((void *)pf.not_labels);
 	strlist_free(&filters);
 	if (r < 0)
-		return fail1(err);
+		return daemon_failure(err);
 	image_human_size4(reclaimed, size, sizeof(size));
 	printf("%sTotal reclaimed space: %s\n", p.header ? "\n" : "", size);
 	return 0;
@@ -593,7 +586,7 @@ int cmd_history(struct berth *b, int argc, char **argv, berr_t *err)
 	free(a.argv);
 	if (r < 0 || image_history(b, img, &rows, &n, err) < 0) {
 		image_free(img);
-		return fail1(err);
+		return daemon_failure(err);
 	}
 	items = json_array();
 	for (size_t i = 0; i < n; i++) {
@@ -680,7 +673,7 @@ int cmd_save(struct berth *b, int argc, char **argv, berr_t *err)
 		if (r < 0)
 			unlink(tmp);
 	}
-	return r < 0 ? fail1(err) : 0;
+	return r < 0 ? daemon_failure(err) : 0;
 }
 
 static void print_line(void *ctx, const char *line)
@@ -720,7 +713,7 @@ int cmd_load(struct berth *b, int argc, char **argv, berr_t *err)
 		fd = dup(STDIN_FILENO);
 	}
 	if (image_load(b, fd, print_line, &quiet, err) < 0)
-		return fail1(err);
+		return daemon_failure(err);
 	return 0;
 }
 
@@ -767,7 +760,7 @@ int cmd_import(struct berth *b, int argc, char **argv, berr_t *err)
 	if (r == 0)
 		printf("%s\n", id);
 	else
-		fail1(err);
+		daemon_failure(err);
 out:
 	free(a.argv);
 	strlist_free(&changes);
