@@ -21,6 +21,12 @@ int cmd_load(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_import(struct berth *b, int argc, char **argv, berr_t *err);
 /* docker's "Are you sure you want to continue? [y/N]" after a warning. */
 bool cli_confirm(const char *warning);
+/* The images part of `image prune` and `system prune`: --filter, the
+ * question (unless force), the prune and its report ("Deleted Images:",
+ * "Total reclaimed space").  Frees filters.  0 (also when the answer is
+ * no), or -1 with err set. */
+int prune_images_confirmed(struct berth *b, bool all, bool force, const char *warning, struct strlist *filters,
+			   berr_t *err);
 
 /* build.c: build, image build */
 int cmd_build(struct berth *b, int argc, char **argv, berr_t *err);

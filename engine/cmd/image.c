@@ -16,6 +16,7 @@
 #include "../core/store.h"
 #include "../core/tabwriter.h"
 #include "../core/template.h"
+#include "../core/units.h"
 #include "../core/util.h"
 #include "../core/cleanup.h"
 
@@ -203,9 +204,9 @@ static json_t *image_row(const struct image_summary *im, const char *repo, const
 			 bool notrunc)
 {
 	char sid[13], size[32], vsize[32], since[64], at[64];
-	image_human_size(im->size, size, sizeof(size));
-	image_human_size4(im->size, vsize, sizeof(vsize));
-	image_human_since(im->created, since, sizeof(since));
+	human_size_decimal3((double)im->size, size, sizeof(size));
+	human_size_decimal((double)im->size, vsize, sizeof(vsize));
+	human_since(im->created, since, sizeof(since));
 	go_time(im->created, at, sizeof(at));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Containers", "N/A", "CreatedAt", at,
 			 "CreatedSince", since, "Digest", digest ? digest : "<none>", "ID",
@@ -473,6 +474,31 @@ static void prune_emit(void *ctx, const char *what, const char *name)
 	printf("%s: %s\n", what, name);
 }
 
+int prune_images_confirmed(struct berth *b, bool all, bool force, const char *warning, struct strlist *filters,
+			   berr_t *err)
+{
+	struct image_prune_filter pf;
+	struct prune_out p = {false};
+	long long reclaimed = 0;
+	char size[32];
+	int r;
+
+	r = image_prune_filter_parse(filters->v, &pf, err);
+	if (r < 0) {
+		(*err)->status = 1;
+	} else if (force || cli_confirm(warning)) {
+		r = image_prune(b, all, &pf, prune_emit, &p, &reclaimed, err);
+		if (r == 0) {
+			human_size_decimal((double)reclaimed, size, sizeof(size));
+			printf("%sTotal reclaimed space: %s\n", p.header ? "\n" : "", size);
+		}
+	}
+	free((void *)pf.labels);
+	free((void *)pf.not_labels);
+	strlist_free(filters);
+	return r;
+}
+
 int cmd_image_prune(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	bool all = false, force = false;
@@ -487,40 +513,16 @@ int cmd_image_prune(struct berth *b, int argc, char **argv, berr_t *err)
 		.usage = "[OPTIONS]", .summary = "Remove unused images", .opts = opts, .min_args = 0, .max_args = 0,
 	};
 	struct cli_args a;
-	struct prune_out p = {false};
-	long long reclaimed = 0;
-	char size[32];
 	int r;
 
 	if ((r = parse(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
 	free(a.argv);
-	struct image_prune_filter pf;
-	r = image_prune_filter_parse(filters.v, &pf, err);
-	if (r < 0) {
-		free((void *)pf.labels);
-		free((void *)pf.not_labels);
-		strlist_free(&filters);
-		(*err)->status = 1;
-		return -1;
-	}
-	if (!force && !cli_confirm(all ? "WARNING! This will remove all images without at least one container associated to them."
-				       : "WARNING! This will remove all dangling images."))
-	{
-		free((void *)pf.labels);
-		free((void *)pf.not_labels);
-		strlist_free(&filters);
-		return 0;
-	}
-	r = image_prune(b, all, &pf, prune_emit, &p, &reclaimed, err);
-	free((void *)pf.labels);
-	free((void *)pf.not_labels);
-	strlist_free(&filters);
-	if (r < 0)
-		return daemon_failure(err);
-	image_human_size4(reclaimed, size, sizeof(size));
-	printf("%sTotal reclaimed space: %s\n", p.header ? "\n" : "", size);
-	return 0;
+	r = prune_images_confirmed(b, all, force,
+				   all ? "WARNING! This will remove all images without at least one container associated to them."
+				       : "WARNING! This will remove all dangling images.",
+				   &filters, err);
+	return r < 0 ? daemon_failure(err) : 0;
 }
 
 /* ---- history ------------------------------------------------------------ */
@@ -601,8 +603,8 @@ int cmd_history(struct berth *b, int argc, char **argv, berr_t *err)
 		gmtime_r(&tt, &tm);
 		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		if (human) {
-			image_human_since(rows[i].created, when, sizeof(when));
-			image_human_size(rows[i].size, size, sizeof(size));
+			human_since(rows[i].created, when, sizeof(when));
+			human_size_decimal3((double)rows[i].size, size, sizeof(size));
 		} else {
 			snprintf(when, sizeof(when), "%s", at);
 			snprintf(size, sizeof(size), "%lld", rows[i].size);

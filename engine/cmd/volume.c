@@ -7,6 +7,7 @@
 #include "../core/cleanup.h"
 #include "../core/image.h"
 #include "../core/template.h"
+#include "../core/units.h"
 #include "../core/util.h"
 #include "../core/volume.h"
 
@@ -262,7 +263,7 @@ int cmd_volume_prune(struct berth *b, int argc, char **argv, berr_t *err)
 	if (volume_prune(b, all, &removed, &reclaimed, err) < 0)
 		return daemon_failure(err);
 	print_deleted("Volumes", removed);
-	image_human_size(reclaimed, size, sizeof(size));
+	human_size_decimal3((double)reclaimed, size, sizeof(size));
 	printf("Total reclaimed space: %s\n", size);
 	return 0;
 }

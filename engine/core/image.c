@@ -582,63 +582,6 @@ void image_summaries_free(struct image_summary *s, size_t n)
 	free(s);
 }
 
-void image_human_size(long long bytes, char *buf, size_t len)
-{
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-	double v = (double)bytes;
-	size_t u = 0;
-	while (v >= 1000 && u < 6) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(buf, len, "%.3g%s", v, units[u]);
-}
-
-void image_human_size4(long long bytes, char *buf, size_t len)
-{
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-	double v = (double)bytes;
-	size_t u = 0;
-	while (v >= 1000 && u < 6) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(buf, len, "%.4g%s", v, units[u]);
-}
-
-void image_human_since(long long then, char *buf, size_t len)
-{
-	long long d = (long long)time(NULL) - then;
-	long long hours;
-
-	if (then <= 0) {
-		snprintf(buf, len, "N/A");
-		return;
-	}
-	if (d < 1)
-		snprintf(buf, len, "Less than a second ago");
-	else if (d == 1)
-		snprintf(buf, len, "1 second ago");
-	else if (d < 60)
-		snprintf(buf, len, "%lld seconds ago", d);
-	else if (d / 60 == 1)
-		snprintf(buf, len, "About a minute ago");
-	else if (d / 60 < 60)
-		snprintf(buf, len, "%lld minutes ago", d / 60);
-	else if ((hours = (d + 1800) / 3600) == 1)
-		snprintf(buf, len, "About an hour ago");
-	else if (hours < 48)
-		snprintf(buf, len, "%lld hours ago", hours);
-	else if (hours < 24 * 7 * 2)
-		snprintf(buf, len, "%lld days ago", hours / 24);
-	else if (hours < 24 * 30 * 2)
-		snprintf(buf, len, "%lld weeks ago", hours / 24 / 7);
-	else if (hours < 24 * 365 * 2)
-		snprintf(buf, len, "%lld months ago", hours / 24 / 30);
-	else
-		snprintf(buf, len, "%lld years ago", d / 3600 / 24 / 365);
-}
-
 const char *image_short_id(const char *id, char buf[13])
 {
 	snprintf(buf, 13, "%s", digest_hex(id));

@@ -196,13 +196,7 @@ int image_history(struct berth *b, const struct image *img, struct image_history
 		  berr_t *err);
 void image_history_free(struct image_history_row *rows, size_t n);
 
-/* Formatting shared by images/history/inspect. */
-/* "4.26MB": docker's decimal units (go-units HumanSizeWithPrecision 3). */
-void image_human_size(long long bytes, char *buf, size_t len);
-/* "4.261MB": go-units HumanSize, 4 significant digits (system df, VirtualSize). */
-void image_human_size4(long long bytes, char *buf, size_t len);
-/* "2 weeks ago", "About an hour ago": docker's go-units HumanDuration. */
-void image_human_since(long long then_seconds, char *buf, size_t len);
+/* Sizes and times for its columns: human_size_decimal3 and human_since in units.h. */
 /* 12 hex characters of "sha256:<hex>". */
 const char *image_short_id(const char *id, char buf[13]);
 
