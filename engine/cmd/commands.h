@@ -21,6 +21,12 @@ int cmd_load(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_import(struct berth *b, int argc, char **argv, berr_t *err);
 /* docker's "Are you sure you want to continue? [y/N]" after a warning. */
 bool cli_confirm(const char *warning);
+/* The images part of `image prune` and `system prune`: --filter, the
+ * question (unless force), the prune and its report ("Deleted Images:",
+ * "Total reclaimed space").  Frees filters.  0 (also when the answer is
+ * no), or -1 with err set. */
+int prune_images_confirmed(struct berth *b, bool all, bool force, const char *warning, struct strlist *filters,
+			   berr_t *err);
 
 /* build.c: build, image build */
 int cmd_build(struct berth *b, int argc, char **argv, berr_t *err);
@@ -84,8 +90,6 @@ int cmd_network_rm(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_network_prune(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_network_connect(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_network_disconnect(struct berth *b, int argc, char **argv, berr_t *err);
-/* docker's inspect output for a JSON array of objects, or --format. */
-int print_inspect(json_t *arr, const char *format, berr_t *err);
 
 /* volume.c */
 int cmd_volume_create(struct berth *b, int argc, char **argv, berr_t *err);

@@ -10,6 +10,7 @@
 #include "../core/image.h"
 #include "../core/ref.h"
 #include "../core/tabwriter.h"
+#include "../core/units.h"
 #include "../core/util.h"
 #include "../core/cleanup.h"
 
@@ -64,8 +65,8 @@ int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
 		(*err)->status = 1;
 		return -1;
 	}
-	image_human_size4(u.size, size, sizeof(size));
-	image_human_size4(u.reclaimable, rec, sizeof(rec));
+	human_size_decimal((double)u.size, size, sizeof(size));
+	human_size_decimal((double)u.reclaimable, rec, sizeof(rec));
 	if (u.size > 0)
 		snprintf(recp, sizeof(recp), "%s (%lld%%)", rec, u.reclaimable * 100 / u.size);
 	else
@@ -95,8 +96,8 @@ int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
 	for (size_t i = 0; i < n; i++) {
 		char sid[13], since[64], sz[32];
 		image_short_id(s[i].id, sid);
-		image_human_since(s[i].created, since, sizeof(since));
-		image_human_size4(s[i].size, sz, sizeof(sz));
+		human_since(s[i].created, since, sizeof(since));
+		human_size_decimal((double)s[i].size, sz, sizeof(sz));
 		for (size_t k = 0; k == 0 || s[i].repo_tags[k]; k++) {
 			cleanup_free char *fam = s[i].repo_tags[k] ? ref_familiarize(s[i].repo_tags[k]) : NULL;
 			char *colon = fam ? strrchr(fam, ':') : NULL;
@@ -116,20 +117,6 @@ int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
 	return 0;
 }
 
-struct prune_out {
-	bool header;
-};
-
-static void prune_emit(void *ctx, const char *what, const char *name)
-{
-	struct prune_out *p = ctx;
-	if (!p->header) {
-		printf("Deleted Images:\n");
-		p->header = true;
-	}
-	printf("%s: %s\n", what, name);
-}
-
 int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	bool all = false, force = false, volumes = false;
@@ -145,44 +132,20 @@ int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err)
 		.usage = "[OPTIONS]", .summary = "Remove unused data", .opts = opts, .min_args = 0, .max_args = 0,
 	};
 	struct cli_args a;
-	struct prune_out p = {false};
-	long long reclaimed = 0;
-	char size[32];
 	int r;
 
 	if ((r = cli_parse(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
 	free(a.argv);
-	struct image_prune_filter pf;
-	r = image_prune_filter_parse(filters.v, &pf, err);
-	if (r < 0) {
-		free((void *)pf.labels);
-		free((void *)pf.not_labels);
-		strlist_free(&filters);
-		(*err)->status = 1;
-		return -1;
-	}
-	if (!force && !cli_confirm(all ? "WARNING! This will remove:\n"
+	r = prune_images_confirmed(b, all, force,
+				   all ? "WARNING! This will remove:\n"
 					 "  - all images without at least one container associated to them\n"
 				       : "WARNING! This will remove:\n"
-					 "  - all dangling images\n"))
-	{
-		free((void *)pf.labels);
-		free((void *)pf.not_labels);
-		strlist_free(&filters);
-		return 0;
-	}
-	r = image_prune(b, all, &pf, prune_emit, &p, &reclaimed, err);
-	free((void *)pf.labels);
-	free((void *)pf.not_labels);
-	strlist_free(&filters);
-	if (r < 0) {
+					 "  - all dangling images\n",
+				   &filters, err);
+	if (r < 0)
 		(*err)->status = 1;
-		return -1;
-	}
-	image_human_size4(reclaimed, size, sizeof(size));
-	printf("%sTotal reclaimed space: %s\n", p.header ? "\n" : "", size);
-	return 0;
+	return r;
 }
 
 static void print_check(void *ctx, const char *line)

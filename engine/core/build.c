@@ -1448,35 +1448,11 @@ static int do_config(struct sstate *s, struct df_instr *in, berr_t *err)
 	return buildcache_put(s->B->b, key, s->id, err);
 }
 
+/* WORKDIR's path: absolute, cleaned, never above "/". */
 static char *clean_abs(const char *p)
 {
-	char *out = xmalloc(strlen(p) + 2);
-	size_t n = 0;
-	const char *s = p;
-	out[n++] = '/';
-	while (*s) {
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		const char *e = strchr(s, '/');
-		size_t l = e ? (size_t)(e - s) : strlen(s);
-		if (l == 1 && s[0] == '.') {
-		} else if (l == 2 && s[0] == '.' && s[1] == '.') {
-			while (n > 1 && out[n - 1] != '/')
-				n--;
-			if (n > 1)
-				n--;
-		} else {
-			if (n > 1)
-				out[n++] = '/';
-			memcpy(out + n, s, l);
-			n += l;
-		}
-		s += l;
-	}
-	out[n] = '\0';
-	return out;
+	cleanup_free char *rel = path_clean_rel(p);
+	return xasprintf("/%s", rel);
 }
 
 static int do_workdir(struct sstate *s, struct df_instr *in, berr_t *err)

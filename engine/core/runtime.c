@@ -154,25 +154,8 @@ static int ensure_in_root(int rootfd, const char *path, bool dir)
 	} else {
 		pfd = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
 	}
-	if (pfd < 0)
+	if (pfd < 0 || mountpoint_create_leaf(pfd, leaf, dir) < 0)
 		return -1;
-	/* leaf is one plain name: mkdirat/openat below pfd cannot escape,
-	 * and O_NOFOLLOW|O_EXCL refuse to create through a symlink. */
-	if (dir) {
-		if (mkdirat(pfd, leaf, 0755) < 0 && errno != EEXIST) {
-			close(pfd);
-			return -1;
-		}
-	} else {
-		int f = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (f < 0 && errno != EEXIST) {
-			close(pfd);
-			return -1;
-		}
-		if (f >= 0)
-			close(f);
-	}
-	close(pfd);
 	return open_in_root(rootfd, path, O_PATH | (dir ? O_DIRECTORY : 0), 0);
 }
 

@@ -146,6 +146,14 @@ test_expect_success 'save archives are docker-archive and OCI layout at once' '
 		grep -qx docker.io/library/busybox:latest
 '
 
+test_expect_success 'save of an image whose config blob is gone says to run system check' '
+	BERTH_ROOT=$TMP/root-nocfg berth load -i "$SEED" >/dev/null &&
+	id=$(BERTH_ROOT=$TMP/root-nocfg berth images -q --no-trunc busybox) &&
+	rm "$TMP/root-nocfg/blobs/sha256/${id#sha256:}" &&
+	test_status 1 env BERTH_ROOT=$TMP/root-nocfg berth save -o nocfg.tar busybox 2>err &&
+	grep -q "the config blob of image $id is missing: run .berth system check." err
+'
+
 test_expect_success 'load reads a pipe too, and a second load changes nothing' '
 	cat saved.tar | BERTH_ROOT=$TMP/root3 berth load >out &&
 	grep -q "Loaded image: busybox:latest" out &&

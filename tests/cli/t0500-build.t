@@ -54,6 +54,13 @@ test_expect_success 'a Dockerfile with every config instruction builds, and its 
 	test "$(berth run --rm every)" = default
 '
 
+test_expect_success 'WORKDIR paths are cleaned and never go above /' '
+	mkdir -p wdctx &&
+	printf "FROM busybox\nWORKDIR /a/./b/../../../c//d/\nWORKDIR ../e\n" >wdctx/Dockerfile &&
+	berth build -q -t wd wdctx >/dev/null &&
+	test "$(berth image inspect -f "{{.Config.WorkingDir}}" wd)" = /c/e
+'
+
 test_expect_success 'history shows every step, config steps as empty layers' '
 	berth history --no-trunc --format "{{.CreatedBy}}|{{.Size}}" every >hist &&
 	test_grep -q "ENV GREETING=hi NAME=the world|0B" hist &&
