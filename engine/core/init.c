@@ -81,7 +81,22 @@ static void set_title(char *const *cmd)
 	}
 }
 
-void init_reaper(pid_t child, bool tty, char *const *cmd)
+char **init_name(char *const *cmd)
+{
+	size_t n = 0;
+	while (cmd && cmd[n])
+		n++;
+	/* cmd's strings may live in the very memory the title overwrites
+	 * (the CLI's own argv): the command to exec is this copy. */
+	char **copy = calloc(n + 1, sizeof(char *));
+	for (size_t i = 0; copy && i < n; i++)
+		copy[i] = strdup(cmd[i]);
+	prctl(PR_SET_NAME, "init", 0, 0, 0);
+	set_title(copy);
+	return copy;
+}
+
+void init_reaper(pid_t child, bool tty)
 {
 	sigset_t all;
 	int status = 0;
@@ -89,8 +104,6 @@ void init_reaper(pid_t child, bool tty, char *const *cmd)
 	(void)tty;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	prctl(PR_SET_NAME, "init", 0, 0, 0);
-	set_title(cmd);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	for (;;) {
 		/* Reap first: a command that died before SIGCHLD was blocked

@@ -584,6 +584,11 @@ __attribute__((noreturn)) static void finish_and_exec(int sock, const struct pro
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 
 	if (init) {
+		/* Named before the fork: the command may look at PID 1 (ps)
+		 * the moment it runs. */
+		char **argv = init_name(p->argv);
+		if (argv == NULL)
+			FAIL(sock, "out of memory");
 		pid_t child = runtime_fork();
 		if (child < 0)
 			FAIL(sock, "fork");
@@ -596,12 +601,12 @@ __attribute__((noreturn)) static void finish_and_exec(int sock, const struct pro
 				tcsetpgrp(0, getpid());
 				signal(SIGTTOU, SIG_DFL);
 			}
-			do_exec(sock, p->argv, env);
+			do_exec(sock, argv, env);
 		}
 		/* The reaper keeps only stdio: the socket must close when the
 		 * child execs, and nothing else of ours stays in the container. */
 		syscall(SYS_close_range, 3U, ~0U, 0U);
-		init_reaper(child, p->tty, p->argv);
+		init_reaper(child, p->tty);
 	}
 	do_exec(sock, p->argv, env);
 }
