@@ -25,6 +25,8 @@ struct io_opts {
 	int log_fd;          /* the container's log, or -1 */
 	bool proxy_signals;  /* forward SIGINT, SIGTERM, ... to PID 1 */
 	int winsize_src;     /* a tty whose size the pty follows, or -1 */
+	bool attachable;     /* serve `berth attach` clients on attach_fd */
+	int attach_fd;       /* listening socket (attach.h) */
 };
 
 /* Returns the container's exit code (docker's: 128+signal when killed). */
