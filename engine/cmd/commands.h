@@ -57,6 +57,7 @@ int cmd_start(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_stop(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_restart(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_kill(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_attach(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_rm(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_wait(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_pause(struct berth *b, int argc, char **argv, berr_t *err);

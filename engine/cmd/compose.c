@@ -181,7 +181,9 @@ static int cmd_compose_up(struct berth *b, int argc, char **argv, berr_t *err)
 		{"no-recreate", 0, OPT_BOOL, &ro.no_recreate, "If containers already exist, don't recreate them", NULL, false},
 		{"remove-orphans", 0, OPT_BOOL, &ro.remove_orphans, "Remove containers for services not defined in the Compose file", NULL, false},
 		{"wait", 0, OPT_BOOL, &ro.wait, "Wait for services to be running|healthy. Implies detached mode.", NULL, false},
-		{"abort-on-container-exit", 0, OPT_BOOL, &ro.abort_on_exit, "Stops all containers if any container was stopped", NULL, false},
+		{"abort-on-container-exit", 0, OPT_BOOL, &ro.abort_on_exit, "Stops all containers if any container was stopped. Incompatible with -d", NULL, false},
+		{"exit-code-from", 0, OPT_STRING, &ro.exit_code_from, "Return the exit code of the selected service container. Implies --abort-on-container-exit", "string", false},
+		{"timeout", 't', OPT_INT, &ro.timeout, "Use this timeout in seconds for container shutdown when attached or when containers are already running", "int", false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
 	static const struct cli_spec spec = {
@@ -189,10 +191,13 @@ static int cmd_compose_up(struct berth *b, int argc, char **argv, berr_t *err)
 	};
 	struct cli_args a = {0};
 	cleanup_free char **owned_argv = NULL;
+	ro.timeout = -1;
 	int r = cli_parse(&spec, argc, argv, &a, err);
 	owned_argv = a.argv;
 	if (r != 0)
 		return r < 0 ? -1 : 0;
+	if (ro.detach && (ro.abort_on_exit || ro.exit_code_from))
+		return berr_make(err, 0, "--abort-on-container-exit and --detach are incompatible");
 	ro.services = a.argv;
 	ro.nservices = a.argc;
 	return with_project(b, &ro, compose_up, err);

@@ -425,6 +425,7 @@ int cmd_rmi(struct berth *b, int argc, char **argv, berr_t *err)
 	struct cli_args a;
 	cleanup_berr berr_t last = NULL;
 	int r, failed = 0;
+	bool fatal = false;
 
 	if ((r = parse(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
@@ -435,11 +436,18 @@ int cmd_rmi(struct berth *b, int argc, char **argv, berr_t *err)
 			if (last)
 				fprintf(stderr, "Error: %s\n", last->msg);
 			berr_free(&last);
+			fatal |= !str_has_prefix(e->msg, "No such image");
 			last = steal_pointer(&e);
 			failed++;
 		}
 	}
 	free(a.argv);
+	/* docker's rmi -f: an image already gone is reported, not a failure
+	 * (`rmi -f $(images -q)` names an image once per tag). */
+	if (failed && force && !fatal) {
+		fprintf(stderr, "Error: %s\n", last->msg);
+		return 0;
+	}
 	if (failed) {
 		*err = steal_pointer(&last);
 		return daemon_failure(err);

@@ -854,6 +854,8 @@ int compose_up(struct berth *b, struct compose_project *p, const struct compose_
 	int r = -1;
 	if (check_services(p, o, err) < 0)
 		return -1;
+	if (o->exit_code_from && !ynode_get(svcs, o->exit_code_from))
+		return berr_make_status(err, 1, 0, "no such service: %s", o->exit_code_from);
 	char **order = compose_service_order(svcs, &norder);
 	bool *sel = selection(p, o, true);
 	if (owned_load(b, p->name, false, &own, err) < 0) {
@@ -999,12 +1001,20 @@ int compose_up(struct berth *b, struct compose_project *p, const struct compose_
 		struct compose_run_opts lo = {0};
 		lo.follow = true;
 		lo.attached = true;
-		lo.abort_on_exit = o->abort_on_exit;
+		lo.abort_on_exit = o->abort_on_exit || o->exit_code_from;
+		lo.exit_code_from = o->exit_code_from;
+		lo.timeout = o->timeout;
+		int code = 0;
+		lo.exit_code = &code;
 		lo.services = o->services;
 		lo.nservices = o->nservices;
 		owned_free(&own);
 		memset(&own, 0, sizeof(own));
 		r = compose_logs(b, p, &lo, err);
+		/* --abort-on-container-exit: the exit code of the container
+		 * that ended first, or of --exit-code-from's service. */
+		if (r == 0 && lo.abort_on_exit)
+			r = code;
 	}
 out:
 	if (jobs.n) {
@@ -1653,6 +1663,7 @@ int compose_logs(struct berth *b, struct compose_project *p, const struct compos
 	}
 	size_t open_n = n;
 	bool stop_all = false;
+	ssize_t first_exit = -1;
 	struct sigaction sa = {0}, old_int, old_term;
 	if (o->attached) {
 		/* Attached `up`: Ctrl+C stops the project, as docker compose. */
@@ -1689,6 +1700,8 @@ int compose_logs(struct berth *b, struct compose_project *p, const struct compos
 				if (o->abort_on_exit) {
 					fprintf(stderr, "Aborting on container exit...\n");
 					stop_all = true;
+					if (first_exit < 0)
+						first_exit = (ssize_t)i;
 				}
 				continue;
 			}
@@ -1718,8 +1731,22 @@ int compose_logs(struct berth *b, struct compose_project *p, const struct compos
 			if (running(cs[i]))
 				run[nr++] = cs[i];
 		}
-		r = stop_levels(b, p, run, nr, -1, err);
+		r = stop_levels(b, p, run, nr, o->timeout, err);
 		free(run);
+	}
+	if (r == 0 && o->abort_on_exit && o->exit_code) {
+		ssize_t from = first_exit;
+		for (size_t i = 0; o->exit_code_from && i < n; i++) {
+			const char *svc = label(cs[i], L_SERVICE);
+			if (svc && strcmp(svc, o->exit_code_from) == 0)
+				from = (ssize_t)i;
+		}
+		if (from >= 0) {
+			berr_t e2 = NULL;
+			if (container_reload(b, cs[from], &e2) == 0)
+				*o->exit_code = cs[from]->exit_code;
+			berr_free(&e2);
+		}
 	}
 	free(ss);
 	free(pfds);

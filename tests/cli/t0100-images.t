@@ -325,4 +325,22 @@ test_expect_success 'an unknown flag is a usage error, exit 125' '
 	grep -q "unknown flag: --bogus" err
 '
 
+test_expect_success 'rmi of an id tagged in two repositories: refused without -f, all gone with -f' '
+	berth load -i "$SEED" >/dev/null &&
+	berth tag busybox twice/a:1 &&
+	berth tag busybox twice/b:2 &&
+	id=$(berth images -q twice/a) &&
+	test_status 1 berth rmi "$id" 2>err &&
+	grep "conflict: unable to delete $id (must be forced) - image is referenced in multiple repositories" err &&
+	berth images twice/b | grep -q twice/b &&
+	berth rmi -f $(berth images -q) >out 2>err &&
+	grep -x "Untagged: twice/a:1" out &&
+	grep -x "Untagged: twice/b:2" out &&
+	grep "No such image" err &&
+	test -z "$(berth images -q)" &&
+	test_status 1 berth rmi nosuch 2>err &&
+	berth rmi -f nosuch 2>err &&
+	grep "No such image: nosuch" err
+'
+
 test_done
