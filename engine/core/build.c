@@ -128,14 +128,42 @@ static void on_cancel(int sig)
 
 /* ---- errors ------------------------------------------------------------- */
 
-/* Print docker's excerpt of the Dockerfile around a line. */
+/* Print docker's excerpt of the Dockerfile around the instruction that
+ * starts at `line` (BuildKit's errdefs Source.Print): the instruction's
+ * lines marked, with up to two lines of context either side of a one-line
+ * instruction and one of a longer one. */
+static void excerpt_to(FILE *f, struct builder *B, int line)
+{
+	int start = line, end = line, n = (int)B->n_dflines;
+	for (size_t i = 0; i < B->df.n; i++)
+		if (B->df.ins[i].line == line && B->df.ins[i].end_line > line)
+			end = B->df.ins[i].end_line;
+	if (start < 1 || start > n)
+		return;
+	if (end > n)
+		end = n;
+	int first = start, last = end;
+	int pad = start == end ? 4 : 2;
+	for (int p = 0; p < pad;) {
+		if (start > 1) {
+			start--;
+			p++;
+		}
+		if (end != n) {
+			end++;
+			p++;
+		}
+		p++;
+	}
+	fprintf(f, "%s:%d\n--------------------\n", B->dfname, line);
+	for (int i = start; i <= end; i++)
+		fprintf(f, " %3d | %s %s\n", i, i >= first && i <= last ? ">>>" : "   ", B->dflines[i - 1]);
+	fprintf(f, "--------------------\n");
+}
+
 static void excerpt(struct builder *B, int line)
 {
-	fprintf(stderr, "%s:%d\n--------------------\n", B->dfname, line);
-	int from = line - 2 < 1 ? 1 : line - 2;
-	for (int i = from; i <= line && (size_t)i <= B->n_dflines; i++)
-		fprintf(stderr, "%4d | %s %s\n", i, i == line ? ">>>" : "   ", B->dflines[i - 1]);
-	fprintf(stderr, "--------------------\n");
+	excerpt_to(stderr, B, line);
 }
 
 /* Turn err into "Dockerfile:LINE: message", status 1, printed as is. */
@@ -2011,17 +2039,55 @@ static int read_file_all(const char *path, char **out, size_t *len, berr_t *err)
 	return 0;
 }
 
-static void print_warnings(struct builder *B)
+/* build --check, as buildx prints a lint result on stdout: the count,
+ * then each warning (in line order) with its rule's address and the
+ * excerpt. */
+static void print_check(struct builder *B)
 {
-	for (size_t i = 0; i < B->df.n_warnings; i++) {
-		struct df_warning *w = &B->df.warnings[i];
-		fprintf(stderr, "WARNING: %s - %s\n%s\n%s:%d\n--------------------\n", w->rule,
-			"https://docs.docker.com/go/dockerfile/rule/", w->msg, B->dfname, w->line);
-		int from = w->line - 2 < 1 ? 1 : w->line - 2;
-		for (int k = from; k <= w->line && (size_t)k <= B->n_dflines; k++)
-			fprintf(stderr, "%4d | %s %s\n", k, k == w->line ? ">>>" : "   ", B->dflines[k - 1]);
-		fprintf(stderr, "--------------------\n\n");
+	size_t n = B->df.n_warnings;
+	if (n == 0) {
+		printf("Check complete, no warnings found.\n");
+		return;
 	}
+	printf("Check complete, %zu warning%s been found!\n", n, n == 1 ? " has" : "s have");
+	for (size_t i = 0; i < n; i++) {
+		struct df_warning *w = &B->df.warnings[i];
+		cleanup_free char *url = dockerfile_rule_url(w->rule);
+		printf("\nWARNING: %s - %s\n%s\n", w->rule, url, w->msg);
+		excerpt_to(stdout, B, w->line);
+	}
+	fflush(stdout);
+}
+
+/* After a build, BuildKit's short list of the check warnings. */
+static void print_warnings_short(struct builder *B)
+{
+	size_t n = B->df.n_warnings;
+	if (n == 0 || B->o->progress == BP_QUIET)
+		return;
+	fprintf(stderr, "\n %zu warning%s found (use docker --debug to expand):\n", n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, " - %s: %s (line %d)\n", B->df.warnings[i].rule, B->df.warnings[i].msg,
+			B->df.warnings[i].line);
+}
+
+/* check=error=true: the warnings fail the build ("lint violation found
+ * for rules: A, B"), each rule named once. */
+static int lint_violation(struct builder *B, berr_t *err)
+{
+	cleanup_free char *rules = xstrdup("");
+	for (size_t i = 0; i < B->df.n_warnings; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i; j++)
+			seen = seen || !strcmp(B->df.warnings[j].rule, B->df.warnings[i].rule);
+		if (seen)
+			continue;
+		char *t = xasprintf("%s%s%s", rules, *rules ? ", " : "", B->df.warnings[i].rule);
+		free(rules);
+		rules = t;
+	}
+	berr_make_status(err, 1, 0, "lint violation found for rules: %s", rules);
+	return -1;
 }
 
 int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr_t *err)
@@ -2094,23 +2160,26 @@ int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr
 			strv_add(&B.dflines, &B.n_dflines, e ? xstrndup(p, (size_t)(e - p)) : xstrdup(p));
 			p = e ? e + 1 : NULL;
 		}
+		/* as Go's strings.Split: a final newline leaves an empty last line */
+		if (len && text[len - 1] == '\n')
+			strv_add(&B.dflines, &B.n_dflines, xstrdup(""));
 	}
 	if (dockerfile_parse(text, len, B.dfname, &B.df, err) < 0)
 		goto out;
+	dockerfile_lint(&B.df, o->build_args);
 	if (o->check) {
-		dockerfile_lint(&B.df, o->build_args);
-		print_warnings(&B);
-		if (B.df.n_warnings) {
-			fprintf(stderr, "Check complete, %zu warning%s been found!\n", B.df.n_warnings,
-				B.df.n_warnings == 1 ? " has" : "s have");
-			if (B.df.check && strstr(B.df.check, "error=true")) {
-				berr_make_status(err, 1, 0, "lint violation found for rules: %s", B.df.warnings[0].rule);
-				goto out;
-			}
-		} else {
-			fprintf(stderr, "Check complete, no warnings found.\n");
+		/* docker build --check: exit 1 when anything is found */
+		print_check(&B);
+		if (B.df.n_warnings && dockerfile_check_error(&B.df)) {
+			lint_violation(&B, err);
+			goto out;
 		}
-		rc = 0;
+		rc = B.df.n_warnings ? 1 : 0;
+		goto out;
+	}
+	if (B.df.n_warnings && dockerfile_check_error(&B.df)) {
+		print_warnings_short(&B);
+		lint_violation(&B, err);
 		goto out;
 	}
 	bprog_init(&B.p, o->progress);
@@ -2182,6 +2251,8 @@ int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr
 	rc = 0;
 out:
 	bprog_fini(&B.p);
+	if (rc == 0 && !o->check)
+		print_warnings_short(&B);
 	if (B.p.shared_next)
 		munmap(B.p.shared_next, sizeof(int));
 	for (size_t i = 0; i < B.ns; i++) {

@@ -40,7 +40,8 @@ struct build_opts {
 	const char *network;        /* default, none, host */
 };
 
-/* Build; *id_out gets the image id.  Errors as docker's: status 1. */
+/* Build; *id_out gets the image id.  Errors as docker's: status 1.
+ * With --check, nothing is built: 1 (no error) when warnings were found. */
 int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr_t *err);
 
 /* ---- the context (buildctx.c) ------------------------------------------ */
