@@ -338,6 +338,140 @@ static void state_scratch(struct sstate *s)
 	s->id = NULL;
 }
 
+/* ---- history text, as docker's classic builder writes it ----------------- */
+
+static void buf_add(char **buf, size_t *len, size_t *cap, const char *t)
+{
+	size_t l = strlen(t);
+	if (*len + l + 1 > *cap)
+		*buf = xrealloc(*buf, *cap = (*len + l + 1) * 2);
+	memcpy(*buf + *len, t, l + 1);
+	*len += l;
+}
+
+/* Go's strconv.Quote for the ASCII range (other bytes, UTF-8, pass): the
+ * classic builder prints CMD and ENTRYPOINT with %q. */
+static void go_quote_into(char **buf, size_t *len, size_t *cap, const char *str)
+{
+	buf_add(buf, len, cap, "\"");
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+		char t[8];
+		switch (*p) {
+		case '"': snprintf(t, sizeof(t), "\\\""); break;
+		case '\\': snprintf(t, sizeof(t), "\\\\"); break;
+		case '\a': snprintf(t, sizeof(t), "\\a"); break;
+		case '\b': snprintf(t, sizeof(t), "\\b"); break;
+		case '\f': snprintf(t, sizeof(t), "\\f"); break;
+		case '\n': snprintf(t, sizeof(t), "\\n"); break;
+		case '\r': snprintf(t, sizeof(t), "\\r"); break;
+		case '\t': snprintf(t, sizeof(t), "\\t"); break;
+		case '\v': snprintf(t, sizeof(t), "\\v"); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				snprintf(t, sizeof(t), "\\x%02x", *p);
+			else
+				snprintf(t, sizeof(t), "%c", *p);
+		}
+		buf_add(buf, len, cap, t);
+	}
+	buf_add(buf, len, cap, "\"");
+}
+
+/* fmt's %q of a []string: ["a" "b c"]; with quote false, %v: [a b c]. */
+static char *go_list(json_t *arr, bool quote)
+{
+	size_t len = 0, cap = 64, i;
+	char *buf = xmalloc(cap);
+	json_t *e;
+	buf[0] = '\0';
+	buf_add(&buf, &len, &cap, "[");
+	json_array_foreach(arr, i, e) {
+		const char *v = json_string_value(e);
+		if (i)
+			buf_add(&buf, &len, &cap, " ");
+		if (quote)
+			go_quote_into(&buf, &len, &cap, v ? v : "");
+		else
+			buf_add(&buf, &len, &cap, v ? v : "");
+	}
+	buf_add(&buf, &len, &cap, "]");
+	return buf;
+}
+
+/* Go's time.Duration.String(): 1m30s, 0s, 1.5s, 500ms, 1h0m0s. */
+static void go_duration(long long d, char *out, size_t n)
+{
+	unsigned long long u = d < 0 ? (unsigned long long)-d : (unsigned long long)d;
+	const char *sign = d < 0 ? "-" : "";
+	char frac[16] = "";
+	int prec;
+	if (u == 0) {
+		snprintf(out, n, "0s");
+		return;
+	}
+	if (u < 1000ULL) {
+		snprintf(out, n, "%s%lluns", sign, u);
+		return;
+	}
+	prec = u < 1000000ULL ? 3 : u < 1000000000ULL ? 6 : 9;
+	unsigned long long p10 = 1;
+	for (int i = 0; i < prec; i++)
+		p10 *= 10;
+	unsigned long long whole = u / p10, f = u % p10;
+	if (f) {
+		snprintf(frac, sizeof(frac), ".%0*llu", prec, f);
+		for (size_t l = strlen(frac); frac[l - 1] == '0'; l--)
+			frac[l - 1] = '\0';
+	}
+	if (prec == 3) {
+		snprintf(out, n, "%s%llu%s\xc2\xb5s", sign, whole, frac);
+	} else if (prec == 6) {
+		snprintf(out, n, "%s%llu%sms", sign, whole, frac);
+	} else {
+		unsigned long long sec = whole % 60, min = whole / 60, hr = min / 60;
+		if (hr)
+			snprintf(out, n, "%s%lluh%llum%llu%ss", sign, hr, min % 60, sec, frac);
+		else if (min)
+			snprintf(out, n, "%s%llum%llu%ss", sign, min, sec, frac);
+		else
+			snprintf(out, n, "%s%llu%ss", sign, sec, frac);
+	}
+}
+
+/* The classic builder's HEALTHCHECK %q of *container.HealthConfig:
+ * &{["CMD" "true"] "1m30s" "0s" "0s" "0s" '\x03'}: Test, then Interval,
+ * Timeout, StartPeriod, StartInterval as quoted durations, then Retries
+ * through %q, i.e. as a quoted rune. */
+static char *go_healthcheck(json_t *h)
+{
+	static const char *const f[] = {"Interval", "Timeout", "StartPeriod", "StartInterval"};
+	cleanup_free char *test = go_list(json_object_get(h, "Test"), true);
+	char *out = xasprintf("&{%s", test);
+	for (size_t i = 0; i < 4; i++) {
+		char d[64];
+		go_duration(json_integer_value(json_object_get(h, f[i])), d, sizeof(d));
+		char *t = xasprintf("%s \"%s\"", out, d);
+		free(out);
+		out = t;
+	}
+	long long r = json_integer_value(json_object_get(h, "Retries"));
+	char q[16];
+	if (r == '\'' || r == '\\')
+		snprintf(q, sizeof(q), "'\\%c'", (char)r);
+	else if (r >= 0x20 && r < 0x7f)
+		snprintf(q, sizeof(q), "'%c'", (char)r);
+	else if (r >= 0 && r < 0x80)
+		snprintf(q, sizeof(q), r == 7 ? "'\\a'" : r == 8 ? "'\\b'" : r == 9 ? "'\\t'" : r == 10 ? "'\\n'"
+			 : r == 11 ? "'\\v'" : r == 12 ? "'\\f'" : r == 13 ? "'\\r'" : "'\\x%02llx'", r);
+	else if (r >= 0x80 && r <= 0xffff)
+		snprintf(q, sizeof(q), "'\\u%04llx'", r);
+	else
+		snprintf(q, sizeof(q), "'\\U%08llx'", r);
+	char *t = xasprintf("%s %s}", out, q);
+	free(out);
+	return t;
+}
+
 /* Commit the state as a new image (its parent the current one). */
 static int commit(struct sstate *s, const char *created_by, const struct image_layer_desc *newlayer, bool history,
 		  berr_t *err)
@@ -360,6 +494,17 @@ static int commit(struct sstate *s, const char *created_by, const struct image_l
 	if (!json_is_array(hist)) {
 		hist = json_array();
 		json_object_set_new(s->img, "history", hist);
+	}
+	cleanup_free char *by = NULL;
+	if (history && str_has_prefix(created_by, "/bin/sh -c #(nop) ")) {
+		/* the classic builder writes "#(nop)" after the SHELL in force */
+		json_t *sh = json_object_get(s->cfg, "Shell");
+		if (json_array_size(sh)) {
+			cleanup_free char *list = go_list(sh, false);
+			list[strlen(list) - 1] = '\0';
+			by = xasprintf("%s #(nop) %s", list + 1, created_by + strlen("/bin/sh -c #(nop) "));
+			created_by = by;
+		}
 	}
 	if (history) {
 		json_t *h = json_pack("{s:s, s:s}", "created", created, "created_by", created_by);
@@ -585,6 +730,11 @@ out:
 	return rc;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static char *join_words(char **v)
 {
 	size_t l = 1;
@@ -669,7 +819,11 @@ static int do_run(struct sstate *s, struct df_instr *in, berr_t *err)
 		size_t ne = 0;
 		while (env[ne])
 			ne++;
-		envs = ne ? join_words(env) : xstrdup("");
+		/* the classic builder sorts them: "|2 A=1 B=2 cmd" */
+		cleanup_free char **sorted = xcalloc(ne + 1, sizeof(char *));
+		memcpy(sorted, env, ne * sizeof(char *));
+		qsort(sorted, ne, sizeof(char *), cmp_str);
+		envs = ne ? join_words(sorted) : xstrdup("");
 		const char *shown = in->json ? cmdline : NULL;
 		cleanup_free char *sh = NULL;
 		if (!shown) {
@@ -1300,6 +1454,9 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 		return 0;
 	}
 	if (!strcmp(c, "arg")) {
+		/* the classic builder commits "ARG NAME=default" (the default as
+		 * expanded, never the --build-arg value) as an empty layer */
+		cleanup_free char *text = xstrdup("ARG");
 		for (char **a = in->args; *a; a++) {
 			char *eq = strchr(*a, '=');
 			cleanup_free char *name = eq ? xstrndup(*a, (size_t)(eq - *a)) : xstrdup(*a);
@@ -1316,8 +1473,13 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 					v = dockerfile_platform_arg(name);
 			}
 			strv_add(&s->args, &s->nargs, v ? xasprintf("%s=%s", name, v) : xstrdup(name));
+			char *t = eq ? xasprintf("%s %s=%s", text, name, def) : xasprintf("%s %s", text, name);
+			free(text);
+			text = t;
 		}
-		return 1;
+		*key_text = xstrdup(text);
+		*created_by = xasprintf("/bin/sh -c #(nop)  %s", text);
+		return 0;
 	}
 	if (!strcmp(c, "workdir")) {
 		/* handled by do_workdir */
@@ -1378,26 +1540,35 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 	}
 	if (!strcmp(c, "volume")) {
 		cleanup_free char *text = xstrdup("VOLUME");
+		json_t *vl = json_array();
 		for (char **a = in->args; *a; a++) {
 			cleanup_free char *v = expand(s, *a, err);
-			if (!v)
+			if (!v) {
+				json_decref(vl);
 				return -1;
-			if (!*v)
+			}
+			if (!*v) {
+				json_decref(vl);
 				return berr_make_status(err, 1, 0, "VOLUME specified can not be an empty string");
+			}
 			json_object_set_new(obj_field(cfg, "Volumes"), v, json_object());
+			json_array_append_new(vl, json_string(v));
 			char *t = xasprintf("%s %s", text, v);
 			free(text);
 			text = t;
 		}
+		cleanup_free char *list = go_list(vl, false);
+		json_decref(vl);
 		*key_text = xstrdup(text);
-		*created_by = xasprintf("/bin/sh -c #(nop)  %s", text);
+		*created_by = xasprintf("/bin/sh -c #(nop)  VOLUME %s", list);
 		return 0;
 	}
 	if (!strcmp(c, "shell")) {
 		json_object_set_new(cfg, "Shell", strv_to_json(in->args));
 		cleanup_free char *j = oci_dump_compact(json_object_get(cfg, "Shell"));
 		*key_text = xasprintf("SHELL %s", j);
-		*created_by = xasprintf("/bin/sh -c #(nop)  SHELL %s", j);
+		cleanup_free char *list = go_list(json_object_get(cfg, "Shell"), false);
+		*created_by = xasprintf("/bin/sh -c #(nop)  SHELL %s", list);
 		return 0;
 	}
 	if (!strcmp(c, "cmd") || !strcmp(c, "entrypoint")) {
@@ -1419,7 +1590,8 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 		json_object_set_new(cfg, "ArgsEscaped", json_true());
 		cleanup_free char *j = oci_dump_compact(json_object_get(cfg, is_cmd ? "Cmd" : "Entrypoint"));
 		*key_text = xasprintf("%s %s", is_cmd ? "CMD" : "ENTRYPOINT", j);
-		*created_by = xasprintf("/bin/sh -c #(nop)  %s %s", is_cmd ? "CMD" : "ENTRYPOINT", j);
+		cleanup_free char *q = go_list(json_object_get(cfg, is_cmd ? "Cmd" : "Entrypoint"), true);
+		*created_by = xasprintf("/bin/sh -c #(nop)  %s %s", is_cmd ? "CMD" : "ENTRYPOINT", q);
 		return 0;
 	}
 	if (!strcmp(c, "healthcheck")) {
@@ -1429,7 +1601,8 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 		json_object_set_new(cfg, "Healthcheck", h);
 		cleanup_free char *j = oci_dump_compact(h);
 		*key_text = xasprintf("HEALTHCHECK %s", j);
-		*created_by = xasprintf("/bin/sh -c #(nop)  HEALTHCHECK &%s", j);
+		cleanup_free char *g = go_healthcheck(h);
+		*created_by = xasprintf("/bin/sh -c #(nop)  HEALTHCHECK %s", g);
 		return 0;
 	}
 	if (!strcmp(c, "onbuild")) {
