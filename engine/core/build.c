@@ -1046,7 +1046,7 @@ static int do_copy(struct sstate *s, struct df_instr *in, berr_t *err)
 	size_t nh = 0;
 	struct copy_spec cs = {.uid = -1, .gid = -1, .chmod = -1, .add = add};
 	cleanup_free char *from_v = NULL, *chown_v = NULL, *chmod_v = NULL, *checksum_v = NULL;
-	cleanup_free char *dest = NULL, *name = NULL, *key_text = NULL, *created_by = NULL;
+	cleanup_free char *dest = NULL, *name = NULL, *key_text = NULL, *created_by = NULL, *dest_written = NULL;
 	char *urltmp = NULL;
 	int urlfd = -1, rc = -1;
 	char key[DIGEST_LEN], content[DIGEST_LEN];
@@ -1134,7 +1134,8 @@ static int do_copy(struct sstate *s, struct df_instr *in, berr_t *err)
 				dest = t;
 			}
 	}
-	free(words[nw - 1]);
+	/* history shows the destination as written */
+	dest_written = words[nw - 1];
 	words[--nw] = NULL;
 	cs.srcs = words;
 	cs.dest = dest;
@@ -1230,12 +1231,16 @@ static int do_copy(struct sstate *s, struct df_instr *in, berr_t *err)
 	}
 	name = step_name(s, in->orig);
 	bprog_start(&B->p, name);
+	struct copy_stats stats = {0};
+	cs.stats = &stats;
 	if (buildctx_hash(&cs, content, err) < 0) {
 		bprog_error(&B->p, (*err)->msg);
 		goto out;
 	}
-	created_by = xasprintf("/bin/sh -c #(nop) %s %s:%s in %s ", add ? "ADD" : "COPY", nw > 1 ? "multi" : "file",
-			       digest_hex(content), dest);
+	/* the classic builder's "COPY file:<hash> in <dest> " (dir: for one
+	 * directory, multi: for several sources once globs are expanded) */
+	created_by = xasprintf("/bin/sh -c #(nop) %s %s:%s in %s ", add ? "ADD" : "COPY",
+			       stats.n > 1 ? "multi" : stats.dir ? "dir" : "file", digest_hex(content), dest_written);
 	key_text = xasprintf("%s\nfrom=%s chown=%ld:%ld chmod=%lo dest=%s\n%s", add ? "ADD" : "COPY",
 			     from_v ? from_v : "", cs.uid, cs.gid, (unsigned long)cs.chmod, dest, content);
 	cache_key(s, key_text, key);

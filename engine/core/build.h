@@ -79,6 +79,14 @@ struct copy_spec {
 	bool add;                   /* ADD: extract local archives */
 	/* heredoc sources: name -> content */
 	char **here_names, **here_contents;
+	/* filled by buildctx_hash: how many sources the globs matched, and
+	 * whether the one source is a directory (history's file/dir/multi) */
+	struct copy_stats *stats;
+};
+
+struct copy_stats {
+	size_t n;
+	bool dir;
 };
 
 /* Hash (for the cache) what a COPY would write: names, modes, owners,

@@ -107,6 +107,28 @@ test_expect_success 'history CREATED BY reads as docker'"'"'s classic builder' '
 	berth history --no-trunc --format "{{.CreatedBy}}" hist2 | grep -q "^|3 A=9 B=2 EXP=2x /bin/sh -c true$"
 '
 
+test_expect_success 'history: COPY names a file, a dir or multi, and the destination as written' '
+	mkdir -p cctx/d && echo 1 >cctx/f && echo 2 >cctx/g.txt && echo 3 >cctx/h.txt && echo 4 >cctx/d/x &&
+	cat >cctx/Dockerfile <<-\EOF &&
+	FROM busybox
+	WORKDIR /w
+	COPY f .
+	COPY d ./sub/
+	COPY *.txt /t/
+	ADD f g.txt rel/
+	EOF
+	berth build -q -t chist cctx >/dev/null &&
+	berth history --no-trunc --format "{{.CreatedBy}}" chist | sed -n 1,4p |
+		sed -E "s/:[0-9a-f]{64} /:H /" >actual &&
+	cat >expect <<-\EOF &&
+	/bin/sh -c #(nop) ADD multi:H in rel/ 
+	/bin/sh -c #(nop) COPY multi:H in /t/ 
+	/bin/sh -c #(nop) COPY dir:H in ./sub/ 
+	/bin/sh -c #(nop) COPY file:H in . 
+	EOF
+	test_cmp expect actual
+'
+
 test_expect_success 'RUN, COPY and ADD make layers; the RUN sees ENV and build args' '
 	cat >ctx/Dockerfile <<-\EOF &&
 	FROM busybox
