@@ -1047,6 +1047,7 @@ static int do_copy(struct sstate *s, struct df_instr *in, berr_t *err)
 	struct copy_spec cs = {.uid = -1, .gid = -1, .chmod = -1, .add = add};
 	cleanup_free char *from_v = NULL, *chown_v = NULL, *chmod_v = NULL, *checksum_v = NULL;
 	cleanup_free char *dest = NULL, *name = NULL, *key_text = NULL, *created_by = NULL, *dest_written = NULL;
+	cleanup_free char *chown_text = NULL;
 	char *urltmp = NULL;
 	int urlfd = -1, rc = -1;
 	char key[DIGEST_LEN], content[DIGEST_LEN];
@@ -1239,7 +1240,8 @@ static int do_copy(struct sstate *s, struct df_instr *in, berr_t *err)
 	}
 	/* the classic builder's "COPY file:<hash> in <dest> " (dir: for one
 	 * directory, multi: for several sources once globs are expanded) */
-	created_by = xasprintf("/bin/sh -c #(nop) %s %s:%s in %s ", add ? "ADD" : "COPY",
+	chown_text = chown_v ? xasprintf("--chown=%s", chown_v) : xstrdup("");
+	created_by = xasprintf("/bin/sh -c #(nop) %s %s%s:%s in %s ", add ? "ADD" : "COPY", chown_text,
 			       stats.n > 1 ? "multi" : stats.dir ? "dir" : "file", digest_hex(content), dest_written);
 	key_text = xasprintf("%s\nfrom=%s chown=%ld:%ld chmod=%lo dest=%s\n%s", add ? "ADD" : "COPY",
 			     from_v ? from_v : "", cs.uid, cs.gid, (unsigned long)cs.chmod, dest, content);
@@ -1510,10 +1512,13 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 	}
 	if (!strcmp(c, "expose")) {
 		cleanup_free char *text = xstrdup("EXPOSE");
+		json_t *pl = json_array();
 		for (char **a = in->args; *a; a++) {
 			cleanup_strv char **ws = dockerfile_expand_words(*a, esc, stage_lookup, NULL, s, err);
-			if (!ws)
+			if (!ws) {
+				json_decref(pl);
 				return -1;
+			}
 			for (char **w = ws; *w; w++) {
 				cleanup_free char *proto = NULL;
 				char *slash = strchr(*w, '/');
@@ -1528,8 +1533,10 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 					hi = strtol(dash, &end, 10);
 				}
 				if (*end || lo <= 0 || hi > 65535 || hi < lo ||
-				    (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp")))
+				    (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))) {
+					json_decref(pl);
 					return berr_make_status(err, 1, 0, "invalid containerPort: %s", *w);
+				}
 				for (long p = lo; p <= hi; p++) {
 					cleanup_free char *k = xasprintf("%ld/%s", p, proto);
 					json_object_set_new(obj_field(cfg, "ExposedPorts"), k, json_object());
@@ -1537,10 +1544,19 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 				char *t = xasprintf("%s %s", text, *w);
 				free(text);
 				text = t;
+				json_array_append_new(pl, json_string(*w));
 			}
 		}
+		/* the classic builder sorts the ports as written */
+		size_t np = json_array_size(pl);
+		cleanup_free char **sorted = xcalloc(np + 1, sizeof(char *));
+		for (size_t k = 0; k < np; k++)
+			sorted[k] = (char *)json_string_value(json_array_get(pl, k));
+		qsort(sorted, np, sizeof(char *), cmp_str);
+		cleanup_free char *joined = join_words(sorted);
+		json_decref(pl);
 		*key_text = xstrdup(text);
-		*created_by = xasprintf("/bin/sh -c #(nop)  %s", text);
+		*created_by = xasprintf("/bin/sh -c #(nop)  EXPOSE %s", joined);
 		return 0;
 	}
 	if (!strcmp(c, "volume")) {

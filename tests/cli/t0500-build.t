@@ -116,11 +116,15 @@ test_expect_success 'history: COPY names a file, a dir or multi, and the destina
 	COPY d ./sub/
 	COPY *.txt /t/
 	ADD f g.txt rel/
+	COPY --chown=1000:1000 f /owned
+	EXPOSE 8080/udp 9000-9001 80
 	EOF
 	berth build -q -t chist cctx >/dev/null &&
-	berth history --no-trunc --format "{{.CreatedBy}}" chist | sed -n 1,4p |
+	berth history --no-trunc --format "{{.CreatedBy}}" chist | sed -n 1,6p |
 		sed -E "s/:[0-9a-f]{64} /:H /" >actual &&
 	cat >expect <<-\EOF &&
+	/bin/sh -c #(nop)  EXPOSE 80 8080/udp 9000-9001
+	/bin/sh -c #(nop) COPY --chown=1000:1000file:H in /owned 
 	/bin/sh -c #(nop) ADD multi:H in rel/ 
 	/bin/sh -c #(nop) COPY multi:H in /t/ 
 	/bin/sh -c #(nop) COPY dir:H in ./sub/ 
