@@ -641,7 +641,10 @@ void image_human_since(long long then, char *buf, size_t len)
 
 const char *image_short_id(const char *id, char buf[13])
 {
-	snprintf(buf, 13, "%s", digest_hex(id));
+	const char *hex = digest_hex(id);
+	size_t n = strnlen(hex, 12);
+	memcpy(buf, hex, n);
+	buf[n] = '\0';
 	return buf;
 }
 
