@@ -723,6 +723,7 @@ struct pool {
 	size_t n, next;
 	pthread_mutex_t mu;
 	atomic_bool cancel;
+	atomic_size_t first;     /* the job that failed first */
 };
 
 static void *pool_worker(void *arg)
@@ -739,8 +740,10 @@ static void *pool_worker(void *arg)
 			berr_make(&j->err, 0, "cancelled");
 			continue;
 		}
-		if (stream_unit(p->l, &j->es, j->u, &j->err) < 0)
-			atomic_store(&p->cancel, true);
+		/* The job that raises the flag has the error to report; the
+		 * others' come from it. */
+		if (stream_unit(p->l, &j->es, j->u, &j->err) < 0 && !atomic_exchange(&p->cancel, true))
+			atomic_store(&p->first, i);
 	}
 }
 
@@ -757,6 +760,7 @@ static int run_jobs(struct loader *l, struct job *jobs, size_t n, berr_t *err)
 		nt = n;
 	pthread_mutex_init(&p.mu, NULL);
 	atomic_init(&p.cancel, false);
+	atomic_init(&p.first, 0);
 	for (size_t i = 0; i < n; i++)
 		jobs[i].es.cancel = &p.cancel;
 	/* This thread is a worker too; the others are a bonus. */
@@ -767,14 +771,10 @@ static int run_jobs(struct loader *l, struct job *jobs, size_t n, berr_t *err)
 		if (started[i])
 			pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&p.mu);
-	/* The first real error, not a "cancelled" that followed it. */
-	for (int pass = 0; pass < 2 && rc == 0; pass++)
-		for (size_t i = 0; i < n; i++)
-			if (jobs[i].err && (pass == 1 || strcmp(jobs[i].err->msg, "cancelled") != 0)) {
-				*err = steal_pointer(&jobs[i].err);
-				rc = -1;
-				break;
-			}
+	if (atomic_load(&p.cancel)) {
+		*err = steal_pointer(&jobs[atomic_load(&p.first)].err);
+		rc = -1;
+	}
 	for (size_t i = 0; i < n; i++)
 		berr_free(&jobs[i].err);
 	return rc;

@@ -83,4 +83,15 @@ test_expect_success 'so does the first or the last layer, compressed or not' '
 	test_status 1 berth load -i bad4.tar.gz 2>err && grep -q "digest mismatch" err && nothing_left
 '
 
+# Layers unpack in parallel: one failing stops the others, and the error
+# shown must be its own, not "cancelled" from a layer it stopped.
+test_expect_success 'the error of a failed layer is its own, not that of a layer it cancelled' '
+	python3 "$TOP/bench/gen-image.py" big.tar 20 5 >/dev/null &&
+	cp big.tar five.tar &&
+	rewrite "b = bytearray(files[layers[1]]); b[700] ^= 1; files[layers[1]] = bytes(b)" bad1.tar &&
+	test_status 1 berth load -i bad1.tar 2>err &&
+	test "$(wc -l <err)" = 1 && ! grep -q cancelled err &&
+	nothing_left
+'
+
 test_done
