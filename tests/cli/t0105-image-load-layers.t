@@ -56,10 +56,14 @@ test_expect_success 'every layer directory holds its layer tree' '
 	done
 '
 
-test_expect_success 'the same archive compressed loads to the same image' '
+test_expect_success 'the same archive compressed, or through a pipe, loads to the same image' '
 	id=$(berth image inspect -f "{{.Id}}" bench) &&
 	berth rmi bench >/dev/null && test -z "$(berth images -q)" &&
 	gzip -c five.tar | berth load >out &&
+	test "$(cat out)" = "Loaded image: bench:latest" &&
+	test "$(berth image inspect -f "{{.Id}}" bench)" = "$id" &&
+	berth rmi bench >/dev/null && berth image prune -f >/dev/null &&
+	cat five.tar | berth load >out &&
 	test "$(cat out)" = "Loaded image: bench:latest" &&
 	test "$(berth image inspect -f "{{.Id}}" bench)" = "$id" &&
 	berth system check >check.out &&
