@@ -98,4 +98,34 @@ test_expect_success 'the error of a failed layer is its own, not that of a layer
 	nothing_left
 '
 
+# Docker 20.10's layout names layer files by v1 id, so two of them can
+# hold the same bytes (say, the same small change made twice).  Both are
+# unpacked, possibly at once; both keep a split of the same digest.
+test_expect_success 'two layer files with the same bytes (Docker 20.10 layout) load and check clean' '
+	python3 - <<-\PY &&
+	import hashlib, io, json, tarfile
+	def sha(b): return "sha256:" + hashlib.sha256(b).hexdigest()
+	def layer(name, data):
+	    bio = io.BytesIO()
+	    with tarfile.open(fileobj=bio, mode="w") as t:
+	        ti = tarfile.TarInfo(name); ti.size = len(data); t.addfile(ti, io.BytesIO(data))
+	    return bio.getvalue()
+	one, same = layer("a.txt", b"a" * 5000), layer("same.txt", b"s" * 70000)
+	layers = [("L1/layer.tar", one), ("L2/layer.tar", same), ("L3/layer.tar", same)]
+	cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+	                  "rootfs": {"type": "layers", "diff_ids": [sha(d) for _, d in layers]}}).encode()
+	cname = hashlib.sha256(cfg).hexdigest() + ".json"
+	man = json.dumps([{"Config": cname, "RepoTags": ["dup:latest"], "Layers": [p for p, _ in layers]}]).encode()
+	with tarfile.open("dup.tar", "w") as t:
+	    for n, d in layers + [(cname, cfg), ("manifest.json", man)]:
+	        ti = tarfile.TarInfo(n); ti.size = len(d); t.addfile(ti, io.BytesIO(d))
+	PY
+	berth load -i dup.tar >out &&
+	test "$(cat out)" = "Loaded image: dup:latest" &&
+	berth system check >check.out &&
+	tail -n1 check.out | grep -q "3 layers, 1 images: 0 repaired, 0 problems$" &&
+	berth save -o saved.tar dup && tar -tf saved.tar >/dev/null &&
+	berth rmi dup >/dev/null
+'
+
 test_done
