@@ -208,10 +208,17 @@ static json_t *image_row(const struct image_summary *im, const char *repo, const
 	human_size_decimal((double)im->size, vsize, sizeof(vsize));
 	human_since(im->created, since, sizeof(since));
 	go_time(im->created, at, sizeof(at));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Containers", "N/A", "CreatedAt", at,
-			 "CreatedSince", since, "Digest", digest ? digest : "<none>", "ID",
-			 notrunc ? im->id : image_short_id(im->id, sid), "Repository", repo, "SharedSize", "N/A", "Size",
-			 size, "Tag", tag, "UniqueSize", "N/A", "VirtualSize", vsize);
+	/* Built field by field, without UTF-8 checks: json_pack's format
+	 * parsing and checking was a third of `images`' own time with 100
+	 * images.  Every value is ASCII: ours, or a parsed reference. */
+	static const char *const keys[] = {"Containers", "CreatedAt", "CreatedSince", "Digest", "ID", "Repository",
+					   "SharedSize", "Size", "Tag", "UniqueSize", "VirtualSize"};
+	const char *vals[] = {"N/A", at, since, digest ? digest : "<none>", notrunc ? im->id : image_short_id(im->id, sid),
+			      repo, "N/A", size, tag, "N/A", vsize};
+	json_t *row = json_object();
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_set_new_nocheck(row, keys[i], json_string_nocheck(vals[i]));
+	return row;
 }
 
 int cmd_images(struct berth *b, int argc, char **argv, berr_t *err)

@@ -701,7 +701,10 @@ void image_manifest_clear(struct image_manifest *m)
 
 const char *image_short_id(const char *id, char buf[13])
 {
-	snprintf(buf, 13, "%s", digest_hex(id));
+	const char *hex = digest_hex(id);
+	size_t n = strnlen(hex, 12);
+	memcpy(buf, hex, n);
+	buf[n] = '\0';
 	return buf;
 }
 
