@@ -280,7 +280,8 @@ static int cmd_compose_start(struct berth *b, int argc, char **argv, berr_t *err
 	return run_on_services(b, argc, argv, SERVICES_SPEC("Start services", no_opts), &ro, compose_start, err);
 }
 
-static int cmd_compose_stop(struct berth *b, int argc, char **argv, berr_t *err)
+/* stop and restart: SERVICE... and -t alone. */
+static int run_with_timeout(struct berth *b, int argc, char **argv, const char *summary, compose_fn fn, berr_t *err)
 {
 	static struct compose_run_opts ro;
 	static const struct opt opts[] = {
@@ -288,18 +289,17 @@ static int cmd_compose_stop(struct berth *b, int argc, char **argv, berr_t *err)
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
 	ro.timeout = -1;
-	return run_on_services(b, argc, argv, SERVICES_SPEC("Stop services", opts), &ro, compose_stop, err);
+	return run_on_services(b, argc, argv, SERVICES_SPEC(summary, opts), &ro, fn, err);
+}
+
+static int cmd_compose_stop(struct berth *b, int argc, char **argv, berr_t *err)
+{
+	return run_with_timeout(b, argc, argv, "Stop services", compose_stop, err);
 }
 
 static int cmd_compose_restart(struct berth *b, int argc, char **argv, berr_t *err)
 {
-	static struct compose_run_opts ro;
-	static const struct opt opts[] = {
-		{"timeout", 't', OPT_INT, &ro.timeout, "Specify a shutdown timeout in seconds", "int", false},
-		{NULL, 0, 0, NULL, NULL, NULL, false},
-	};
-	ro.timeout = -1;
-	return run_on_services(b, argc, argv, SERVICES_SPEC("Restart service containers", opts), &ro, compose_restart, err);
+	return run_with_timeout(b, argc, argv, "Restart service containers", compose_restart, err);
 }
 
 static int cmd_compose_kill(struct berth *b, int argc, char **argv, berr_t *err)
