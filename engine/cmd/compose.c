@@ -55,12 +55,25 @@ static int parse_command(const struct cli_spec *spec, int argc, char **argv, str
 		.usage = "[OPTIONS] [SERVICE...]", .summary = (summary_), .opts = (opts_), .min_args = 0, .max_args = -1, \
 	})
 
-/* exec and run: SERVICE [COMMAND] [ARGS...], one service and its command. */
-static void service_then_command(struct compose_run_opts *ro)
+/* exec's and run's -e and terminal flags (-i is accepted and implied). */
+struct command_io {
+	struct strlist env;
+	bool no_tty, interactive, tty;
+};
+#define COMMAND_TTY_OPTS(io)                                                                                         \
+	{"no-TTY", 'T', OPT_BOOL, &(io).no_tty, "Disable pseudo-TTY allocation", NULL, false},                       \
+	{"interactive", 'i', OPT_BOOL, &(io).interactive, "Keep STDIN open even if not attached", NULL, true},        \
+	{"tty", 't', OPT_BOOL, &(io).tty, "Allocate a pseudo-TTY", NULL, true}
+
+/* exec and run, once parsed: SERVICE [COMMAND] [ARGS...] is one service and
+ * its command; no TTY unless -t was given, or with -T. */
+static void service_then_command(struct compose_run_opts *ro, const struct command_io *io)
 {
 	ro->cmd = ro->services + 1;
 	ro->ncmd = ro->nservices - 1;
 	ro->nservices = 1;
+	ro->env = io->env.v;
+	ro->no_tty = io->no_tty || !io->tty;
 }
 
 /* ---- config ---- */
@@ -398,15 +411,12 @@ static int cmd_compose_port(struct berth *b, int argc, char **argv, berr_t *err)
 static int cmd_compose_exec(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	static struct compose_run_opts ro;
-	static bool no_tty, interactive = true, tty;
-	static struct strlist env;
+	static struct command_io io = {.interactive = true};
 	static const struct opt opts[] = {
 		{"detach", 'd', OPT_BOOL, &ro.detach, "Detached mode: Run command in the background", NULL, false},
-		{"env", 'e', OPT_LIST, &env, "Set environment variables", "stringArray", false},
+		{"env", 'e', OPT_LIST, &io.env, "Set environment variables", "stringArray", false},
 		{"index", 0, OPT_INT, &ro.index, "Index of the container if service has multiple replicas", "int", false},
-		{"no-TTY", 'T', OPT_BOOL, &no_tty, "Disable pseudo-TTY allocation", NULL, false},
-		{"interactive", 'i', OPT_BOOL, &interactive, "Keep STDIN open even if not attached", NULL, true},
-		{"tty", 't', OPT_BOOL, &tty, "Allocate a pseudo-TTY", NULL, true},
+		COMMAND_TTY_OPTS(io),
 		{"user", 'u', OPT_STRING, &ro.user, "Run the command as this user", "string", false},
 		{"workdir", 'w', OPT_STRING, &ro.workdir, "Path to workdir directory for this command", "string", false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
@@ -419,9 +429,7 @@ static int cmd_compose_exec(struct berth *b, int argc, char **argv, berr_t *err)
 	int r = parse_command(&spec, argc, argv, &ro, &args, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	service_then_command(&ro);
-	ro.env = env.v;
-	ro.no_tty = no_tty || !tty;
+	service_then_command(&ro, &io);
 	if (!ro.index)
 		ro.index = 1;
 	return with_project(b, &ro, compose_exec, err);
@@ -430,21 +438,19 @@ static int cmd_compose_exec(struct berth *b, int argc, char **argv, berr_t *err)
 static int cmd_compose_run(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	static struct compose_run_opts ro;
-	static struct strlist env, publish, volume;
-	static bool no_tty, interactive = true, tty;
+	static struct command_io io = {.interactive = true};
+	static struct strlist publish, volume;
 	static const struct opt opts[] = {
 		{"detach", 'd', OPT_BOOL, &ro.detach, "Run container in background and print container ID", NULL, false},
 		{"rm", 0, OPT_BOOL, &ro.rm, "Automatically remove the container when it exits", NULL, false},
-		{"env", 'e', OPT_LIST, &env, "Set environment variables", "stringArray", false},
+		{"env", 'e', OPT_LIST, &io.env, "Set environment variables", "stringArray", false},
 		{"name", 0, OPT_STRING, &ro.name, "Assign a name to the container", "string", false},
 		{"entrypoint", 0, OPT_STRING, &ro.entrypoint, "Override the entrypoint of the image", "string", false},
 		{"no-deps", 0, OPT_BOOL, &ro.no_deps, "Don't start linked services", NULL, false},
 		{"publish", 'p', OPT_LIST, &publish, "Publish a container's port(s) to the host", "stringArray", false},
 		{"service-ports", 0, OPT_BOOL, &ro.service_ports, "Run command with all service's ports enabled and mapped to the host", NULL, false},
 		{"volume", 'v', OPT_LIST, &volume, "Bind mount a volume", "stringArray", false},
-		{"no-TTY", 'T', OPT_BOOL, &no_tty, "Disable pseudo-TTY allocation", NULL, false},
-		{"interactive", 'i', OPT_BOOL, &interactive, "Keep STDIN open even if not attached", NULL, true},
-		{"tty", 't', OPT_BOOL, &tty, "Allocate a pseudo-TTY", NULL, true},
+		COMMAND_TTY_OPTS(io),
 		{"user", 'u', OPT_STRING, &ro.user, "Run as specified username or uid", "string", false},
 		{"workdir", 'w', OPT_STRING, &ro.workdir, "Working directory inside the container", "string", false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
@@ -457,11 +463,9 @@ static int cmd_compose_run(struct berth *b, int argc, char **argv, berr_t *err)
 	int r = parse_command(&spec, argc, argv, &ro, &args, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	service_then_command(&ro);
-	ro.env = env.v;
+	service_then_command(&ro, &io);
 	ro.publish = publish.v;
 	ro.volume = volume.v;
-	ro.no_tty = no_tty || !tty;
 	return with_project(b, &ro, compose_run, err);
 }
 
