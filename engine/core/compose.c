@@ -312,6 +312,25 @@ static bool service_uses_network(const struct ynode *s, const char *net)
 	return ynode_get(ynode_get(s, "networks"), net) != NULL;
 }
 
+/* A model key compose reads as a boolean (external, internal). */
+static bool is_true(const struct ynode *n, const char *key)
+{
+	const char *v = ynode_str(n, key);
+	return v && strcmp(v, "true") == 0;
+}
+
+/* The labels of a network or volume the project creates: the project's, its
+ * key in the file (under kind_label), then the ones the file gives it. */
+static void resource_labels(const struct compose_project *p, const char *kind_label, const char *key,
+			    const struct ynode *def, struct av *labels)
+{
+	av_addf(labels, "%s=%s", L_PROJECT, p->name);
+	av_addf(labels, "%s=%s", kind_label, key);
+	const struct ynode *ul = ynode_get(def, "labels");
+	for (size_t j = 0; ul && j < ul->n; j++)
+		av_addf(labels, "%s=%s", ul->keys[j], ul->items[j]->value);
+}
+
 static int ensure_networks(struct berth *b, struct compose_project *p, berr_t *err)
 {
 	const struct ynode *nets = ynode_get(p->model, "networks");
@@ -330,20 +349,14 @@ static int ensure_networks(struct berth *b, struct compose_project *p, berr_t *e
 			continue;
 		}
 		berr_free(&e);
-		const char *ext = ynode_str(n, "external");
-		if (ext && strcmp(ext, "true") == 0)
+		if (is_true(n, "external"))
 			return berr_make_status(err, 1, 0, "network %s declared as external, but could not be found", name);
 		struct av labels = {0};
-		av_addf(&labels, "%s=%s", L_PROJECT, p->name);
-		av_addf(&labels, "%s=%s", L_NETWORK, nets->keys[i]);
-		const struct ynode *ul = ynode_get(n, "labels");
-		for (size_t j = 0; ul && j < ul->n; j++)
-			av_addf(&labels, "%s=%s", ul->keys[j], ul->items[j]->value);
+		resource_labels(p, L_NETWORK, nets->keys[i], n, &labels);
 		struct network_create_opts co = {0};
 		co.name = name;
 		co.driver = ynode_str(n, "driver");
-		const char *internal = ynode_str(n, "internal");
-		co.internal = internal && strcmp(internal, "true") == 0;
+		co.internal = is_true(n, "internal");
 		co.attachable = true;
 		co.labels = labels.v;
 		char *id = NULL;
@@ -370,15 +383,10 @@ static int ensure_volumes(struct berth *b, struct compose_project *p, berr_t *er
 			continue;
 		}
 		berr_free(&e);
-		const char *ext = ynode_str(v, "external");
-		if (ext && strcmp(ext, "true") == 0)
+		if (is_true(v, "external"))
 			return berr_make_status(err, 1, 0, "external volume \"%s\" not found", name);
 		struct av labels = {0};
-		av_addf(&labels, "%s=%s", L_PROJECT, p->name);
-		av_addf(&labels, "%s=%s", L_VOLUME, vols->keys[i]);
-		const struct ynode *ul = ynode_get(v, "labels");
-		for (size_t j = 0; ul && j < ul->n; j++)
-			av_addf(&labels, "%s=%s", ul->keys[j], ul->items[j]->value);
+		resource_labels(p, L_VOLUME, vols->keys[i], v, &labels);
 		struct av opts = {0};
 		const struct ynode *dopts = ynode_get(v, "driver_opts");
 		for (size_t j = 0; dopts && j < dopts->n; j++)

@@ -150,4 +150,24 @@ test_expect_success 'down --rmi local removes the images compose built' '
 	berth ps -aq >out && test ! -s out
 '
 
+test_expect_success 'networks and volumes carry the project'"'"'s labels and their own; a missing external one is named' '
+	printf "services:\n  a:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n    networks: [front]\n    volumes: [store:/s]\nnetworks:\n  front:\n    labels: {tier: front}\nvolumes:\n  store:\n    labels: {keep: \"yes\"}\n" >lab.yaml &&
+	berth compose -f lab.yaml -p lab up -d 2>/dev/null &&
+	berth network inspect lab_front >out &&
+	test_grep "\"com.docker.compose.project\": \"lab\"" out &&
+	test_grep "\"com.docker.compose.network\": \"front\"" out &&
+	test_grep "\"tier\": \"front\"" out &&
+	berth volume inspect lab_store >out &&
+	test_grep "\"com.docker.compose.volume\": \"store\"" out &&
+	test_grep "\"keep\": \"yes\"" out &&
+	berth compose -f lab.yaml -p lab down -v -t 0 2>/dev/null &&
+	printf "services:\n  a:\n    image: busybox\n    networks: [ext]\nnetworks:\n  ext:\n    external: true\n" >xn.yaml &&
+	test_status 1 berth compose -f xn.yaml -p xn up -d 2>err &&
+	test_grep "network ext declared as external, but could not be found" err &&
+	printf "services:\n  a:\n    image: busybox\n    volumes: [ev:/e]\nvolumes:\n  ev:\n    external: true\n" >xv.yaml &&
+	test_status 1 berth compose -f xv.yaml -p xv up -d 2>err &&
+	test_grep "external volume \"ev\" not found" err &&
+	berth compose -f xv.yaml -p xv down 2>/dev/null
+'
+
 test_done
