@@ -126,7 +126,7 @@ bench-tools: $(BENCH_TOOLS)
 $(B)/bench-tools/%: bench/tools/%.c $(LIBBERTH)
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIBBERTH) $(LIBS)
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIBBERTH) $(TEST_LINK_LIBS)
 
 # The seed images: Debian's busybox-static made into an image by berth itself.
 seed: $(BERTH)
