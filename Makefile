@@ -12,6 +12,8 @@
 # (or course/, gen/, grader/) is built without touching this file.
 
 .DEFAULT_GOAL := all
+# A target whose recipe failed is not left behind looking up to date.
+.DELETE_ON_ERROR:
 SHELL := /bin/bash
 
 B       ?= build
