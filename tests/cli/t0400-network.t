@@ -285,6 +285,9 @@ test_expect_success 'a bridge whose state root is gone is removed by the next ne
 	BERTH_ROOT=$r berth run --rm busybox true &&
 	br=$(BERTH_ROOT=$r berth network inspect -f "{{index .Options \"com.docker.network.bridge.name\"}}" bridge) &&
 	ip -o link show "$br" >/dev/null &&
+	# the kernel takes the container'"'"'s veth off the bridge in the
+	# background; a bridge with a port is in use and prune keeps it
+	wait_for "test -z \"\$(ip -o link show master $br)\"" &&
 	rm -rf "$r" &&
 	berth network prune -f >/dev/null &&
 	! ip -o link show "$br" >/dev/null 2>&1 &&
