@@ -172,19 +172,9 @@ int ctr_attach(struct berth *b, struct container *c, const struct attach_opts *o
 	cdir = container_dir(b, c->id);
 	if (attach_addr(cdir, &dfd, &sa) < 0)
 		return berr_make(err, errno, "cannot open %s", cdir);
-	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (sock < 0)
-		return berr_make(err, errno, "socket");
-	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		/* It may have stopped meanwhile. */
-		if (container_reload(b, c, err) < 0 || container_refresh(b, c, err) < 0)
-			return -1;
-		if (c->state != CS_RUNNING)
-			return not_attachable(c, err);
-		return berr_make(err, e, "cannot attach to container %s", c->name);
-	}
-
+	/* The signals to proxy are taken before connecting: once the
+	 * container counts us as attached, a signal must reach it, not
+	 * end this process. */
 	sigemptyset(&mask);
 	if (proxy)
 		for (size_t i = 0; i < sizeof(proxied) / sizeof(proxied[0]); i++)
@@ -194,6 +184,21 @@ int ctr_attach(struct berth *b, struct container *c, const struct attach_opts *o
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	signal(SIGPIPE, SIG_IGN);
+	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (sfd >= 0)
+			close(sfd);
+		if (sock < 0)
+			return berr_make(err, e, "socket");
+		/* It may have stopped meanwhile. */
+		if (container_reload(b, c, err) < 0 || container_refresh(b, c, err) < 0)
+			return -1;
+		if (c->state != CS_RUNNING)
+			return not_attachable(c, err);
+		return berr_make(err, e, "cannot attach to container %s", c->name);
+	}
 
 	int tfd = isatty(0) ? 0 : isatty(1) ? 1 : -1;
 	if (tty) {

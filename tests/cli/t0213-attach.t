@@ -27,9 +27,12 @@ test_expect_success 'attach without -i streams what comes after, then the exit c
 
 test_expect_success 'two clients see the same output' '
 	berth run -d -i --name two busybox sh -c "read l; echo \"both \$l\"" >/dev/null &&
+	mon=$(awk "{ print \$4 }" /proc/$(berth inspect -f {{.State.Pid}} two)/stat) &&
+	sockets() { ls -l /proc/$mon/fd | grep -c socket:; } &&
+	before=$(sockets) &&
 	(timeout -s KILL 20 berth attach --no-stdin two >out2 &) &&
-	wait_for "test -S \"$BERTH_ROOT/containers/\$(berth inspect -f {{.Id}} two)/attach.sock\"" &&
-	sleep 1 &&
+	# the monitor holds one more socket once it has taken the client
+	wait_for "test \$(sockets) -gt $before" &&
 	echo x | timeout -s KILL 20 berth attach two >out1 &&
 	grep -x "both x" out1 &&
 	wait_for "grep -x \"both x\" out2"
@@ -37,10 +40,13 @@ test_expect_success 'two clients see the same output' '
 
 test_expect_success '--sig-proxy forwards a signal to the container' '
 	id=$(berth run -d --name sig busybox sh -c "trap \"echo trapped; exit 7\" TERM; while :; do sleep 0.1; done")
+	mon=$(awk "{ print \$4 }" /proc/$(berth inspect -f {{.State.Pid}} sig)/stat) &&
+	sockets() { ls -l /proc/$mon/fd | grep -c socket:; } &&
+	before=$(sockets)
 	berth attach sig >out &
 	pid=$!
-	wait_for "test -S \"$BERTH_ROOT/containers/$id/attach.sock\"" &&
-	sleep 0.5 &&
+	# attached (and so proxying signals) once the monitor took it
+	wait_for "test \$(sockets) -gt $before" &&
 	kill -TERM $pid &&
 	{ wait $pid; rc=$?; } &&
 	test "$rc" = 7 &&
