@@ -151,6 +151,17 @@ test_expect_success 'errors name what was not found, status 1' '
 	test_status 1 berth logs nosuch 2>err && grep "No such container: nosuch" err
 '
 
+test_expect_success 'a daemon-side error is printed as docker prints it, without "Error: " before it' '
+	test_status 1 berth ps --filter bogus=1 2>err &&
+	echo "Error response from daemon: Invalid filter '"'"'bogus'"'"'" >want && test_cmp want err &&
+	test_status 1 berth logs nosuch 2>err &&
+	echo "Error response from daemon: No such container: nosuch" >want && test_cmp want err &&
+	test_status 1 berth exec nosuch true 2>err && test_cmp want err &&
+	test_status 1 berth stats --no-stream nosuch 2>err && test_cmp want err &&
+	test_status 1 berth kill -s BOGUS nosuch 2>err &&
+	echo "Error response from daemon: Invalid signal: BOGUS" >want && test_cmp want err
+'
+
 test_expect_success 'container prune removes stopped containers only' '
 	berth run -d --name keepme busybox sleep 1000 >/dev/null &&
 	berth container prune -f >out &&
