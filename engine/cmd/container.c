@@ -289,6 +289,32 @@ int cmd_rename(struct berth *b, int argc, char **argv, berr_t *err)
 
 /* ---- prune ----------------------------------------------------------------- */
 
+static bool prune_label_matches(json_t *labels, const char *spec)
+{
+	cleanup_free char *k = xstrdup(spec);
+	char *eq = strchr(k, '=');
+	json_t *v;
+	if (eq)
+		*eq = '\0';
+	v = json_object_get(labels, k);
+	return json_is_string(v) && (!eq || strcmp(json_string_value(v), eq + 1) == 0);
+}
+
+/* Whether a stopped container passes `container prune --filter`. */
+static bool prune_filter_keeps(const struct image_prune_filter *f, const struct container *c)
+{
+	json_t *labels = json_object_get(c->config, "Labels");
+	if (f->until && c->created >= f->until * 1000000000LL)
+		return false;
+	for (char *const *l = f->labels; l && *l; l++)
+		if (!prune_label_matches(labels, *l))
+			return false;
+	for (char *const *l = f->not_labels; l && *l; l++)
+		if (prune_label_matches(labels, *l))
+			return false;
+	return true;
+}
+
 int cmd_container_prune(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	bool force = false;
@@ -305,42 +331,39 @@ int cmd_container_prune(struct berth *b, int argc, char **argv, berr_t *err)
 	struct container **v = NULL;
 	size_t n = 0;
 	int r;
-	long long until = 0;
 	bool any = false;
+	struct image_prune_filter pf;
 
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0) {
 		strlist_free(&filters);
 		return r < 0 ? -1 : 0;
 	}
 	free(a.argv);
-	for (size_t i = 0; i < filters.n; i++) {
-		if (str_has_prefix(filters.v[i], "until=")) {
-			until = parse_timestamp(filters.v[i] + 6, now_ns());
-			if (until < 0) {
-				strlist_free(&filters);
-				return berr_make_status(err, 1, 0, "Error response from daemon: invalid filter 'until=%s'", filters.v[i] + 6);
-			}
-		} else {
-			cleanup_free char *k = xstrndup(filters.v[i], strcspn(filters.v[i], "="));
-			strlist_free(&filters);
-			return berr_make_status(err, 1, 0, "Error response from daemon: invalid filter '%s'", k);
-		}
+	/* docker's prune filters: until, label, label!= (the same parser
+	 * as image prune; dangling means nothing for containers). */
+	r = image_prune_filter_parse(filters.v, &pf, err);
+	if (r == 0 && pf.dangling != -1)
+		r = berr_make_status(err, 1, 0, "Error response from daemon: Invalid filter 'dangling'");
+	if (r < 0) {
+		free((void *)pf.labels);
+		free((void *)pf.not_labels);
+		strlist_free(&filters);
+		return -1;
 	}
-	strlist_free(&filters);
 	if (!force) {
 		char line[64] = "";
 		printf("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
 		fflush(stdout);
 		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
-			return 0;
+			goto out;
 	}
-	if (container_list(b, &v, &n, err) < 0)
-		return -1;
+	if ((r = container_list(b, &v, &n, err)) < 0)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		cleanup_berr berr_t e = NULL;
 		if (v[i]->state != CS_EXITED && v[i]->state != CS_CREATED && v[i]->state != CS_DEAD)
 			continue;
-		if (until && v[i]->created >= until)
+		if (!prune_filter_keeps(&pf, v[i]))
 			continue;
 		if (ctr_remove(b, v[i], false, &e) < 0) {
 			fprintf(stderr, "%s\n", e->msg);
@@ -356,7 +379,11 @@ int cmd_container_prune(struct berth *b, int argc, char **argv, berr_t *err)
 	if (any)
 		printf("\n");
 	printf("Total reclaimed space: 0B\n");
-	return 0;
+out:
+	free((void *)pf.labels);
+	free((void *)pf.not_labels);
+	strlist_free(&filters);
+	return r;
 }
 
 /* ---- top, stats ---------------------------------------------------------------- */

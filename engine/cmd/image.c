@@ -511,6 +511,8 @@ int cmd_image_prune(struct berth *b, int argc, char **argv, berr_t *err)
 		(*err)->status = 1;
 		return -1;
 	}
+	if (pf.dangling == 0)
+		all = true;
 	if (!force && !cli_confirm(all ? "WARNING! This will remove all images without at least one container associated to them."
 				       : "WARNING! This will remove all dangling images."))
 	{

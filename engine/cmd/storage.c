@@ -162,6 +162,8 @@ int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err)
 		(*err)->status = 1;
 		return -1;
 	}
+	if (pf.dangling == 0)
+		all = true;
 	if (!force && !cli_confirm(all ? "WARNING! This will remove:\n"
 					 "  - all images without at least one container associated to them\n"
 				       : "WARNING! This will remove:\n"

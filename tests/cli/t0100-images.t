@@ -230,7 +230,20 @@ test_expect_success 'image prune --filter label= and until= choose what goes' '
 	berth image prune -f --filter until=2000-01-01 >out &&
 	test "$(cat out)" = "Total reclaimed space: 0B" &&
 	berth image prune -f >out && grep -q "^deleted: $(cat s2)$" out &&
-	test_status 1 berth image prune -f --filter color=red 2>err && grep -q "invalid filter" err
+	test_status 1 berth image prune -f --filter color=red 2>err && grep -q "Invalid filter" err
+'
+
+test_expect_success 'image prune: a bad filter is a daemon error as docker words it; dangling=false prunes as -a' '
+	test_status 1 berth image prune -f --filter color=red 2>err &&
+	echo "Error response from daemon: Invalid filter '"'"'color'"'"'" >want && test_cmp want err &&
+	test_status 1 berth image prune -f --filter until=soon 2>err &&
+	echo "Error response from daemon: failed to parse value as time or duration: \"soon\"" >want && test_cmp want err &&
+	test_status 1 berth system prune -f --filter color=red 2>err &&
+	echo "Error response from daemon: Invalid filter '"'"'color'"'"'" >want && test_cmp want err &&
+	berth import --change "LABEL mine=1" rootfs.tar unused:one >/dev/null &&
+	berth image prune -f --filter dangling=true --filter label=mine >out && ! grep -q "unused:one" out &&
+	berth image prune -f --filter dangling=false --filter label=mine >out && grep -q "^untagged: unused:one$" out &&
+	berth image inspect busybox >/dev/null
 '
 
 test_expect_success 'system check finds a clean store clean' '

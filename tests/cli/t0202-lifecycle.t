@@ -171,6 +171,23 @@ test_expect_success 'container prune removes stopped containers only' '
 	berth rm -f keepme >/dev/null
 '
 
+test_expect_success 'container prune --filter: label, label!=, until; bad ones as docker words them' '
+	berth create --name pa -l keep=yes busybox true >/dev/null &&
+	berth create --name pb -l keep=no busybox true >/dev/null &&
+	berth create --name pc busybox true >/dev/null &&
+	berth container prune -f --filter label=keep=no >out &&
+	test "$(berth ps -a --format "{{.Names}}" | sort | tr "\n" " ")" = "pa pc " &&
+	berth container prune -f --filter label!=keep >out &&
+	test "$(berth ps -a --format "{{.Names}}")" = pa &&
+	berth container prune -f --filter until=2000-01-01 >out &&
+	test "$(berth ps -a --format "{{.Names}}")" = pa &&
+	test_status 1 berth container prune -f --filter until=soon 2>err &&
+	echo "Error response from daemon: failed to parse value as time or duration: \"soon\"" >want && test_cmp want err &&
+	test_status 1 berth container prune -f --filter color=red 2>err &&
+	echo "Error response from daemon: Invalid filter '"'"'color'"'"'" >want && test_cmp want err &&
+	berth rm pa >/dev/null
+'
+
 test_expect_success 'the container management commands answer too' '
 	berth container create --name mc busybox true >/dev/null &&
 	berth container ls -a --format "{{.Names}}" | grep -x mc &&
