@@ -62,14 +62,30 @@ static int parse_simple(const struct cli_spec *spec, int argc, char **argv, stru
 
 /* ---- stop / restart / kill ------------------------------------------- */
 
+struct stop_args {
+	int timeout, sig;
+};
+
 static int op_stop(struct berth *b, struct container *c, void *arg, berr_t *err)
 {
-	return ctr_stop(b, c, *(int *)arg, err);
+	struct stop_args *s = arg;
+	return ctr_stop(b, c, s->timeout, s->sig, err);
 }
 
 static int op_restart(struct berth *b, struct container *c, void *arg, berr_t *err)
 {
-	return ctr_restart(b, c, *(int *)arg, err);
+	struct stop_args *s = arg;
+	return ctr_restart(b, c, s->timeout, s->sig, err);
+}
+
+/* An unknown signal: the daemon refuses each request before looking the
+ * container up, so docker prints the refusal once per name. */
+static int bad_signal(int argc, char **argv, const char *sig)
+{
+	(void)argv;
+	for (int i = 0; i < argc; i++)
+		fprintf(stderr, "Error response from daemon: Invalid signal: %s\n", sig);
+	return 1;
 }
 
 static int stop_like(struct berth *b, int argc, char **argv, berr_t *err, bool restart)
@@ -87,7 +103,8 @@ static int stop_like(struct berth *b, int argc, char **argv, berr_t *err, bool r
 		.aliases = restart ? "berth container restart, berth restart" : "berth container stop, berth stop",
 	};
 	struct cli_args a;
-	int r, timeout = -1;
+	struct stop_args sa = {-1, 0};
+	int r;
 
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
@@ -98,10 +115,15 @@ static int stop_like(struct berth *b, int argc, char **argv, berr_t *err, bool r
 			free(a.argv);
 			return cli_usage_error(err, "invalid argument \"%s\" for \"-t, --time\" flag: strconv.ParseInt: parsing \"%s\": invalid syntax", t, t);
 		}
-		timeout = (int)v;
+		sa.timeout = (int)v;
 	}
-	(void)sig;
-	r = for_each(b, a.argc, a.argv, restart ? op_restart : op_stop, &timeout, true);
+	/* -s: this signal instead of the container's StopSignal (API 1.42) */
+	if (sig && !(sa.sig = parse_signal(sig))) {
+		r = bad_signal(a.argc, a.argv, sig);
+		free(a.argv);
+		return r;
+	}
+	r = for_each(b, a.argc, a.argv, restart ? op_restart : op_stop, &sa, true);
 	free(a.argv);
 	return r;
 }
@@ -139,8 +161,9 @@ int cmd_kill(struct berth *b, int argc, char **argv, berr_t *err)
 		return r < 0 ? -1 : 0;
 	s = parse_signal(sig);
 	if (!s) {
+		r = bad_signal(a.argc, a.argv, sig);
 		free(a.argv);
-		return berr_make_status(err, 1, 0, "Error response from daemon: Invalid signal: %s", sig);
+		return r;
 	}
 	r = for_each(b, a.argc, a.argv, op_kill, &s, true);
 	free(a.argv);

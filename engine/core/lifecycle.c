@@ -636,10 +636,9 @@ static int await_recorded(struct berth *b, struct container *c, berr_t *err)
 	return container_refresh(b, c, err);
 }
 
-int ctr_stop(struct berth *b, struct container *c, int timeout, berr_t *err)
+int ctr_stop(struct berth *b, struct container *c, int timeout, int sig, berr_t *err)
 {
 	struct start_spec spec;
-	int sig;
 
 	if (!is_live(c))
 		return 0;
@@ -652,7 +651,8 @@ int ctr_stop(struct berth *b, struct container *c, int timeout, berr_t *err)
 	}
 	if (ctrconfig_start_spec(c, &spec, err) < 0)
 		return -1;
-	sig = parse_signal(spec.stop_signal);
+	if (!sig)
+		sig = parse_signal(spec.stop_signal);
 	if (timeout < 0)
 		timeout = spec.stop_timeout;
 	ctrconfig_spec_free(&spec);
@@ -696,12 +696,12 @@ int ctr_kill(struct berth *b, struct container *c, int sig, berr_t *err)
 	return 0;
 }
 
-int ctr_restart(struct berth *b, struct container *c, int timeout, berr_t *err)
+int ctr_restart(struct berth *b, struct container *c, int timeout, int sig, berr_t *err)
 {
 	struct start_opts so = {0};
 	int code;
 
-	if (ctr_stop(b, c, timeout, err) < 0)
+	if (ctr_stop(b, c, timeout, sig, err) < 0)
 		return -1;
 	if (container_reload(b, c, err) < 0)
 		return -1;

@@ -68,6 +68,23 @@ test_expect_success '--stop-signal is used by stop' '
 	berth rm sig >/dev/null
 '
 
+test_expect_success 'stop -s and restart -s send that signal instead; an unknown one is refused per name' '
+	berth run -d --name sig2 busybox sh -c "trap \"exit 11\" USR2; trap \"exit 12\" TERM; while true; do sleep 0.1; done" >/dev/null &&
+	sleep 0.3 &&
+	test "$(berth stop -s USR2 sig2)" = sig2 &&
+	test "$(berth inspect -f "{{.State.ExitCode}}" sig2)" = 11 &&
+	berth start sig2 >/dev/null && sleep 0.3 &&
+	test "$(berth restart --signal SIGUSR2 sig2)" = sig2 &&
+	test "$(berth inspect -f "{{.State.Running}}" sig2)" = true &&
+	test_status 1 berth stop -s BOGUS sig2 nosuch 2>err &&
+	printf "%s\n" "Error response from daemon: Invalid signal: BOGUS" "Error response from daemon: Invalid signal: BOGUS" >want &&
+	test_cmp want err &&
+	test "$(berth inspect -f "{{.State.Running}}" sig2)" = true &&
+	berth stop sig2 >/dev/null &&
+	test "$(berth inspect -f "{{.State.ExitCode}}" sig2)" = 12 &&
+	berth rm sig2 >/dev/null
+'
+
 test_expect_success 'kill sends SIGKILL (or -s); wait prints the exit code' '
 	berth start c1 >/dev/null &&
 	test "$(berth kill c1)" = c1 &&
