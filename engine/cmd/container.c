@@ -32,6 +32,13 @@
  * on stderr otherwise; status 1 if any failed (docker's behaviour). */
 typedef int (*ctr_op)(struct berth *b, struct container *c, void *arg, berr_t *err);
 
+struct rm_args {
+	bool force, volumes;
+};
+
+static int op_kill(struct berth *b, struct container *c, void *arg, berr_t *err);
+static int op_rm(struct berth *b, struct container *c, void *arg, berr_t *err);
+
 static int for_each(struct berth *b, int argc, char **argv, ctr_op op, void *arg, bool print_name)
 {
 	int status = 0;
@@ -43,11 +50,15 @@ static int for_each(struct berth *b, int argc, char **argv, ctr_op op, void *arg
 				printf("%s\n", argv[i]);
 		} else {
 			fflush(stdout);
-			if (str_has_prefix(e->msg, "No such container"))
+			if (str_has_prefix(e->msg, "No such container") && op == op_kill)
+				fprintf(stderr, "Error response from daemon: Cannot kill container: %s: %s\n", argv[i], e->msg);
+			else if (str_has_prefix(e->msg, "No such container"))
 				fprintf(stderr, "Error response from daemon: %s\n", e->msg);
 			else
 				fprintf(stderr, "%s\n", e->msg);
-			status = 1;
+			/* rm -f of a container that is not there: said, not failed */
+			if (!(op == op_rm && ((struct rm_args *)arg)->force && !c))
+				status = 1;
 		}
 		container_free(c);
 	}
@@ -172,10 +183,6 @@ int cmd_kill(struct berth *b, int argc, char **argv, berr_t *err)
 
 /* ---- rm ----------------------------------------------------------------- */
 
-struct rm_args {
-	bool force, volumes;
-};
-
 static int op_rm(struct berth *b, struct container *c, void *arg, berr_t *err)
 {
 	struct rm_args *a = arg;
@@ -287,23 +294,35 @@ int cmd_rename(struct berth *b, int argc, char **argv, berr_t *err)
 
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
+	/* The daemon's order: empty names, the container, the same name, then
+	 * the new name's validity and uniqueness; the CLI adds a line of its own. */
 	const char *newname = a.argv[1][0] == '/' ? a.argv[1] + 1 : a.argv[1];
-	if (!names_valid(newname)) {
-		r = berr_make_status(err, 1, 0,
-				     "Error response from daemon: Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
-				     a.argv[1]);
-	} else if (container_find(b, a.argv[0], &c, err) < 0) {
+	if (!*a.argv[0] || !*newname) {
+		free(a.argv);
+		r = berr_make_status(err, 1, 0, "Error: Neither old nor new names may be empty");
+		(*err)->plain = 1;
+		return r;
+	}
+	if (container_find(b, a.argv[0], &c, err) < 0) {
 		berr_wrap(err, "Error response from daemon");
-		(*err)->status = 1;
 		r = -1;
 	} else if (strcmp(c->name, newname) == 0) {
 		r = berr_make_status(err, 1, 0, "Error response from daemon: Renaming a container with the same name as its current name");
+	} else if (!names_valid(newname)) {
+		r = berr_make_status(err, 1, 0,
+				     "Error response from daemon: Error when allocating new name: Invalid container name (/%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+				     newname);
 	} else {
 		r = container_rename(b, c, newname, err);
 		if (r < 0 && !str_has_prefix((*err)->msg, "Error response"))
 			berr_wrap(err, "Error response from daemon");
 		if (r == 0)
 			endpoint_names_changed(b, c->id); /* peers' hosts files (endpoint.h) */
+	}
+	if (r < 0) {
+		cleanup_free char *msg = xasprintf("%s\nError: failed to rename container named %s", (*err)->msg, a.argv[0]);
+		berr_make_status(err, 1, 0, "%s", msg);
+		(*err)->plain = 1;
 	}
 	container_free(c);
 	free(a.argv);

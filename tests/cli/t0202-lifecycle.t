@@ -111,7 +111,22 @@ test_expect_success 'rename; the old name is free, the new one taken' '
 	berth create --name other busybox true >/dev/null &&
 	test_status 1 berth rename c2 other 2>err &&
 	grep "is already in use" err &&
+	tail -n1 err | grep -x "Error: failed to rename container named c2" &&
 	berth rm other >/dev/null
+'
+
+test_expect_success 'rename errors come in the daemon'"'"'s order and words, then the CLI'"'"'s line' '
+	test_status 1 berth rename nosuch x 2>err &&
+	printf "%s\n" "Error response from daemon: No such container: nosuch" "Error: failed to rename container named nosuch" >want &&
+	test_cmp want err &&
+	test_status 1 berth rename c2 x 2>err &&
+	printf "%s\n" "Error response from daemon: Error when allocating new name: Invalid container name (/x), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed" "Error: failed to rename container named c2" >want &&
+	test_cmp want err &&
+	test_status 1 berth rename c2 /c2 2>err &&
+	printf "%s\n" "Error response from daemon: Renaming a container with the same name as its current name" "Error: failed to rename container named c2" >want &&
+	test_cmp want err &&
+	test_status 1 berth rename c2 "" 2>err &&
+	echo "Error: Neither old nor new names may be empty" >want && test_cmp want err
 '
 
 test_expect_success 'inspect has docker'"'"'s shape' '
@@ -159,6 +174,21 @@ test_expect_success 'a long command is truncated with an ellipsis unless --no-tr
 test_expect_success 'rm -f removes a running container' '
 	test "$(berth rm -f up1)" = up1 &&
 	test_status 1 berth inspect up1 >/dev/null 2>&1
+'
+
+test_expect_success 'kill, start, top and rm -f of what is not there, as docker words them' '
+	test_status 1 berth kill nosuch 2>err &&
+	echo "Error response from daemon: Cannot kill container: nosuch: No such container: nosuch" >want && test_cmp want err &&
+	test_status 1 berth start nosuch nosuch2 2>err &&
+	printf "%s\n" "Error response from daemon: No such container: nosuch" "Error response from daemon: No such container: nosuch2" "Error: failed to start containers: nosuch, nosuch2" >want &&
+	test_cmp want err &&
+	test_status 0 berth rm -f nosuch 2>err &&
+	echo "Error response from daemon: No such container: nosuch" >want && test_cmp want err &&
+	test_status 1 berth rm nosuch 2>err && test_cmp want err &&
+	id=$(berth create busybox true) &&
+	test_status 1 berth top $id 2>err &&
+	echo "Error response from daemon: Container $id is not running" >want && test_cmp want err &&
+	berth rm $id >/dev/null
 '
 
 test_expect_success 'errors name what was not found, status 1' '
