@@ -29,11 +29,25 @@
 
 #define END_OPTS {NULL, 0, 0, NULL, NULL, NULL, false}
 
+/* What the daemon answered, as the docker CLI prints it: a missing image
+ * or a conflict comes as "Error response from daemon: ...", a reference
+ * the CLI itself could not parse without any prefix. */
+static void as_daemon_error(berr_t *err)
+{
+	if (!*err || (*err)->plain)
+		return;
+	if (str_has_prefix((*err)->msg, "No such image:") || str_has_prefix((*err)->msg, "conflict:"))
+		berr_wrap(err, "Error response from daemon");
+	else if (str_has_prefix((*err)->msg, "Error parsing reference:"))
+		(*err)->plain = 1;
+}
+
 /* A core error from a docker command that is not run/create: status 1. */
 static int fail1(berr_t *err)
 {
 	if (*err && (*err)->status == BERTH_EXIT_ERROR && !(*err)->plain)
 		(*err)->status = 1;
+	as_daemon_error(err);
 	return -1;
 }
 
@@ -438,8 +452,9 @@ int cmd_rmi(struct berth *b, int argc, char **argv, berr_t *err)
 		cleanup_berr berr_t e = NULL;
 		if (image_remove(b, a.argv[i], force, !noprune, print_emit, NULL, &e) < 0) {
 			/* Every failure is reported; the last one is the exit's. */
+			as_daemon_error(&e);
 			if (last)
-				fprintf(stderr, "Error: %s\n", last->msg);
+				berr_report(&last, NULL);
 			berr_free(&last);
 			last = steal_pointer(&e);
 			failed++;

@@ -55,7 +55,7 @@ test_expect_success 'the image id is the digest of its config, in every spelling
 test_expect_success 'inspect of a missing image: [] then an error, exit 1' '
 	test_status 1 berth image inspect nosuch >out 2>err &&
 	test "$(cat out)" = "[]" &&
-	test "$(cat err)" = "Error: No such image: nosuch:latest"
+	test "$(cat err)" = "Error response from daemon: No such image: nosuch:latest"
 '
 
 test_expect_success 'tag adds a name; images shows a row per name' '
@@ -322,7 +322,24 @@ test_expect_success 'rmi of the last name deletes the image, its layer and blobs
 
 test_expect_success 'rmi of a missing image: docker'"'"'s message, exit 1' '
 	test_status 1 berth rmi nosuch 2>err &&
-	test "$(cat err)" = "Error: No such image: nosuch:latest"
+	test "$(cat err)" = "Error response from daemon: No such image: nosuch:latest"
+'
+
+test_expect_success 'tag, history, save and rmi name a missing image or a conflict as the daemon does' '
+	echo "Error response from daemon: No such image: nosuch:latest" >want &&
+	test_status 1 berth tag nosuch x 2>err && test_cmp want err &&
+	test_status 1 berth history nosuch 2>err && test_cmp want err &&
+	test_status 1 berth save -o nosuch.tar nosuch 2>err && test_cmp want err &&
+	test_status 1 berth rmi nosuch nosuch 2>err && cat want want >want2 && test_cmp want2 err &&
+	test_status 1 berth tag busybox Bad:tag 2>err &&
+	echo "Error parsing reference: \"Bad:tag\" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase" >want &&
+	test_cmp want err &&
+	berth load -i "$BERTH_BUILD/images/busybox.tar" >/dev/null &&
+	id=$(berth create busybox true) &&
+	test_status 1 berth rmi busybox 2>err &&
+	echo "Error response from daemon: conflict: unable to remove repository reference \"busybox\" (must force) - container $(echo $id | cut -c1-12) is using its referenced image $(berth image inspect -f "{{.Id}}" busybox | cut -c8-19)" >want &&
+	test_cmp want err &&
+	berth rm $id >/dev/null
 '
 
 test_expect_success 'an unknown flag is a usage error, exit 125' '
