@@ -12,6 +12,7 @@
 #include "../core/tabwriter.h"
 #include "../core/util.h"
 #include "../core/cleanup.h"
+#include "../core/diskusage.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,20 @@ static json_t *df_row(const char *type, long total, long active, const char *siz
 	cleanup_free char *ac = xasprintf("%ld", active);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "Active", ac, "Reclaimable", rec, "Size", size, "TotalCount", t,
 			 "Type", type);
+}
+
+/* docker's Size and Reclaimable: "6B (30%)", the share left out when
+ * nothing is counted. */
+static json_t *df_usage_row(const char *type, const struct disk_usage *u)
+{
+	char size[32], rec[32], recp[48];
+	image_human_size4(u->size, size, sizeof(size));
+	image_human_size4(u->reclaimable, rec, sizeof(rec));
+	if (u->size > 0)
+		snprintf(recp, sizeof(recp), "%s (%lld%%)", rec, u->reclaimable * 100 / u->size);
+	else
+		snprintf(recp, sizeof(recp), "%s", rec);
+	return df_row(type, u->total, u->active, size, recp);
 }
 
 int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
@@ -72,10 +87,14 @@ int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
 		snprintf(recp, sizeof(recp), "%s", rec);
 	rows = json_array();
 	json_array_append_new(rows, df_row("Images", u.images, u.active, size, recp));
-	/* Container and volume sizes belong to those parts of the engine;
-	 * until they report them, their counts come with 0B. */
-	json_array_append_new(rows, df_row("Containers", u.containers, 0, "0B", "0B"));
-	json_array_append_new(rows, df_row("Local Volumes", u.volumes, 0, "0B", "0B"));
+	struct disk_usage cu, vu;
+	if (disk_usage_containers(b, &cu, err) < 0 || disk_usage_volumes(b, &vu, err) < 0) {
+		json_decref(rows);
+		(*err)->status = 1;
+		return -1;
+	}
+	json_array_append_new(rows, df_usage_row("Containers", &cu));
+	json_array_append_new(rows, df_usage_row("Local Volumes", &vu));
 	json_array_append_new(rows, df_row("Build Cache", 0, 0, "0B", "0B"));
 	r = format_list(format, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows,
 			df_column, err);

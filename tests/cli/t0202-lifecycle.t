@@ -241,6 +241,20 @@ test_expect_success 'the container management commands answer too' '
 	berth container rm mc >/dev/null
 '
 
+test_expect_success 'system df counts containers: running ones active, what they wrote as size' '
+	berth rm -f $(berth ps -aq) >/dev/null 2>&1
+	berth run --name w1 busybox sh -c "printf 1234567890 >/tmp/ten" &&
+	berth run -d --name w2 -v dfvol:/data busybox sh -c "printf abcd >/tmp/four; printf xyz >/data/three; sleep 1000" >/dev/null &&
+	berth volume create idle >/dev/null &&
+	wait_for "berth exec w2 test -e /data/three" &&
+	berth system df --format "{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}" >out &&
+	grep -x "Containers|2|1|14B|10B (71%)" out &&
+	grep -x "Local Volumes|2|1|3B|0B (0%)" out &&
+	berth system df >out &&
+	grep -x "Containers      2         1         14B       10B (71%)" out &&
+	berth rm -f w1 w2 >/dev/null && berth volume rm dfvol idle >/dev/null
+'
+
 test_expect_success 'nothing is left behind' '
 	check_no_leaks
 '
