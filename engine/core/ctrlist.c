@@ -2,6 +2,7 @@
  * the COMMAND with quoted arguments) and CLI (formatter/container.go). */
 #define _GNU_SOURCE
 #include "ctrlist.h"
+#include "diskusage.h"
 #include "cleanup.h"
 #include "endpoint.h"
 #include "image.h"
@@ -185,6 +186,25 @@ json_t *container_ps_json(struct berth *b, const struct container *c, bool trunc
 		free(mounts);
 	}
 	return o;
+}
+
+void container_ps_set_size(struct berth *b, json_t *row, const struct container *c)
+{
+	struct image *img = NULL;
+	cleanup_berr berr_t e = NULL;
+	long long rw = container_rw_size(b, c->id), virt = rw;
+	char srw[32], sv[32];
+
+	if (image_get(b, c->image_id, &img, &e) == 0) {
+		virt += img->size;
+		image_free(img);
+	}
+	image_human_size(rw, srw, sizeof(srw));
+	image_human_size(virt, sv, sizeof(sv));
+	if (virt > 0)
+		json_object_set_new(row, "Size", json_sprintf("%s (virtual %s)", srw, sv));
+	else
+		json_object_set_new(row, "Size", json_string(srw));
 }
 
 /* ---- filters ---------------------------------------------------------- */

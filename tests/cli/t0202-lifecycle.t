@@ -241,7 +241,7 @@ test_expect_success 'the container management commands answer too' '
 	berth container rm mc >/dev/null
 '
 
-test_expect_success 'system df counts containers: running ones active, what they wrote as size' '
+test_expect_success 'system df and ps -s count what containers wrote; df: running ones active' '
 	berth rm -f $(berth ps -aq) >/dev/null 2>&1
 	berth run --name w1 busybox sh -c "printf 1234567890 >/tmp/ten" &&
 	berth run -d --name w2 -v dfvol:/data busybox sh -c "printf abcd >/tmp/four; printf xyz >/data/three; sleep 1000" >/dev/null &&
@@ -252,6 +252,10 @@ test_expect_success 'system df counts containers: running ones active, what they
 	grep -x "Local Volumes|2|1|3B|0B (0%)" out &&
 	berth system df >out &&
 	grep -x "Containers      2         1         14B       10B (71%)" out &&
+	vsize=$(berth images --format "{{.Size}}" busybox) &&
+	test "$(berth ps -a --filter name=w1 --format "{{.Size}}")" = "10B (virtual $vsize)" &&
+	berth ps -as --filter name=w1 >out &&
+	head -n1 out | grep "NAMES     SIZE$" && grep "w1        10B (virtual $vsize)$" out &&
 	berth rm -f w1 w2 >/dev/null && berth volume rm dfvol idle >/dev/null
 '
 
