@@ -129,6 +129,21 @@ test_expect_success 'rename errors come in the daemon'"'"'s order and words, the
 	echo "Error: Neither old nor new names may be empty" >want && test_cmp want err
 '
 
+test_expect_success 'inspect HostConfig has every field docker'"'"'s does, in its order' '
+	berth create --name hcfg --cpus 1.5 --ulimit nofile=100:200 busybox true >/dev/null &&
+	test "$(berth inspect -f "{{.HostConfig.CpuQuota}} {{.HostConfig.BlkioWeight}} {{.HostConfig.OomKillDisable}} {{.HostConfig.CpusetCpus}}|{{json .HostConfig.Devices}} {{json .HostConfig.ConsoleSize}} {{.HostConfig.NanoCpus}}" hcfg)" = "0 0 false |[] [0,0] 1500000000" &&
+	test "$(berth inspect -f "{{json .HostConfig.Ulimits}}" hcfg)" = "[{\"Name\":\"nofile\",\"Hard\":200,\"Soft\":100}]" &&
+	berth inspect -f "{{json .HostConfig}}" hcfg >out &&
+	! grep -q "\"Init\"" out &&
+	grep -q "\"VolumesFrom\":null,\"ConsoleSize\":\[0,0\],\"CapAdd\"" out &&
+	grep -q "\"CgroupParent\":\"[^\"]*\",\"BlkioWeight\":0,\"BlkioWeightDevice\":\[\]," out &&
+	test "$(berth inspect -f "{{json .HostConfig.Ulimits}} {{.HostConfig.Init}}" c2)" = "[] <no value>" &&
+	berth rm hcfg >/dev/null &&
+	berth create --name hinit --init busybox true >/dev/null &&
+	test "$(berth inspect -f "{{.HostConfig.Init}}" hinit)" = true &&
+	berth rm hinit >/dev/null
+'
+
 test_expect_success 'inspect has docker'"'"'s shape' '
 	berth inspect c2 >out &&
 	for k in Id Created Path Args State Image Name RestartCount HostConfig Config NetworkSettings Mounts GraphDriver; do
