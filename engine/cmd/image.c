@@ -110,7 +110,7 @@ static int parse_filters(struct berth *b, struct strlist *raw, struct image_filt
 			else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
 				f->dangling = 0;
 			else
-				return berr_make(err, 0, "Invalid filter 'dangling=%s'", v);
+				return berr_make_status(err, 1, 0, "Error response from daemon: Invalid filter 'dangling=[%s]'", v);
 		} else if ((kl == 6 && strncmp(raw->v[i], "before", 6) == 0) ||
 			   (kl == 5 && strncmp(raw->v[i], "since", 5) == 0)) {
 			struct image *img = NULL;
@@ -124,7 +124,7 @@ static int parse_filters(struct berth *b, struct strlist *raw, struct image_filt
 		} else if (kl == 5 && strncmp(raw->v[i], "label", 5) == 0) {
 			strlist_push(&f->labels, v);
 		} else {
-			return berr_make(err, 0, "invalid filter '%.*s'", (int)kl, raw->v[i]);
+			return berr_make_status(err, 1, 0, "Error response from daemon: Invalid filter '%.*s'", (int)kl, raw->v[i]);
 		}
 	}
 	return 0;
@@ -644,7 +644,8 @@ int cmd_history(struct berth *b, int argc, char **argv, berr_t *err)
 						       "Size", size));
 	}
 	r = format_list(quiet ? "{{.ID}}" : format,
-			"table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", items,
+			human ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+			      : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", items,
 			history_column, err);
 	json_decref(items);
 	image_history_free(rows, n);

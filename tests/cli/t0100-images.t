@@ -342,6 +342,16 @@ test_expect_success 'tag, history, save and rmi name a missing image or a confli
 	berth rm $id >/dev/null
 '
 
+test_expect_success 'history -H=false heads its date column CREATED AT; images filters as the daemon refuses them' '
+	berth history -H=false busybox >out &&
+	head -n1 out | grep -x "IMAGE          CREATED AT             CREATED BY   SIZE      COMMENT" &&
+	grep -E "^[0-9a-f]{12}   [0-9]{4}-[0-9]{2}-[0-9]{2}T" out &&
+	test_status 1 berth images --filter foo=bar 2>err &&
+	echo "Error response from daemon: Invalid filter '"'"'foo'"'"'" >want && test_cmp want err &&
+	test_status 1 berth images --filter dangling=maybe 2>err &&
+	echo "Error response from daemon: Invalid filter '"'"'dangling=[maybe]'"'"'" >want && test_cmp want err
+'
+
 test_expect_success 'an unknown flag is a usage error, exit 125' '
 	test_status 125 berth images --bogus 2>err &&
 	grep -q "unknown flag: --bogus" err
