@@ -178,6 +178,23 @@ test_expect_success 'ps: -q, --no-trunc, --format, filters' '
 	test_status 1 berth ps --filter foo=bar 2>err && grep "Invalid filter '"'"'foo'"'"'" err
 '
 
+test_expect_success 'ps --filter before=, since=, network=, volume=, health=, is-task=' '
+	berth create --name f1 --network none busybox true >/dev/null &&
+	berth create --name f2 -v fvol:/data busybox true >/dev/null &&
+	berth create --name f3 busybox true >/dev/null &&
+	test "$(berth ps -a --filter since=f1 --format "{{.Names}}" | tr "\n" " ")" = "f3 f2 " &&
+	test "$(berth ps -a --filter since=f1 --filter before=f3 --format "{{.Names}}")" = f2 &&
+	test "$(berth ps -a --filter before=f2 --format "{{.Names}}" | head -n1)" = f1 &&
+	test "$(berth ps -a --filter network=none --format "{{.Names}}")" = f1 &&
+	test "$(berth ps -a --filter volume=fvol --format "{{.Names}}")" = f2 &&
+	test "$(berth ps -a --filter volume=/data --format "{{.Names}}")" = f2 &&
+	test "$(berth ps -a --filter since=f2 --filter health=none --filter is-task=false --format "{{.Names}}")" = f3 &&
+	test -z "$(berth ps -a --filter health=healthy --format "{{.Names}}")" &&
+	test_status 1 berth ps --filter before=nosuch 2>err &&
+	echo "Error response from daemon: no such container nosuch" >want && test_cmp want err &&
+	berth rm f1 f2 f3 >/dev/null && berth volume rm fvol >/dev/null
+'
+
 test_expect_success 'a long command is truncated with an ellipsis unless --no-trunc' '
 	berth create --name long busybox sh -c "echo out; echo err >&2; exit 3" >/dev/null &&
 	berth ps -a --filter name=long --format "{{.Command}}" >out &&
