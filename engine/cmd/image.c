@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,6 +41,18 @@ static void as_daemon_error(berr_t *err)
 		berr_wrap(err, "Error response from daemon");
 	else if (str_has_prefix((*err)->msg, "Error parsing reference:"))
 		(*err)->plain = 1;
+}
+
+/* docker load -i / import of a file it cannot open: Go's os.Open error as
+ * it is ("open x: no such file or directory"), status 1. */
+static int open_failed(berr_t *err, const char *path)
+{
+	char msg[128];
+	snprintf(msg, sizeof(msg), "%s", strerror(errno));
+	msg[0] = (char)tolower((unsigned char)msg[0]);
+	berr_make_status(err, 1, 0, "open %s: %s", path, msg);
+	(*err)->plain = 1;
+	return -1;
 }
 
 /* A core error from a docker command that is not run/create: status 1. */
@@ -731,7 +744,7 @@ int cmd_load(struct berth *b, int argc, char **argv, berr_t *err)
 	if (input && *input) {
 		fd = open(input, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return berr_make_status(err, 1, errno, "open %s", input);
+			return open_failed(err, input);
 	} else {
 		if (isatty(STDIN_FILENO))
 			return berr_make_status(err, 1, 0, "requested load from stdin, but stdin is empty");
@@ -777,7 +790,7 @@ int cmd_import(struct berth *b, int argc, char **argv, berr_t *err)
 	} else {
 		fd = open(a.argv[0], O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			r = berr_make_status(err, 1, errno, "open %s", a.argv[0]);
+			r = open_failed(err, a.argv[0]);
 			goto out;
 		}
 	}
