@@ -4,6 +4,7 @@
  * first and then an image, as docker does. */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "format.h"
 #include "../core/cleanup.h"
 #include "../core/container.h"
 #include "../core/ctrlist.h"
@@ -579,10 +580,12 @@ static int inspect_objects(struct berth *b, int argc, char **argv, const char *t
 	int failed = 0;
 	(void)size;
 
-	if (format && *format && tmpl_parse(format, &t, err) < 0) {
+	if (format && *format && format_parse(format, &t, err) < 0) {
 		json_decref(arr);
 		return -1;
 	}
+	if (t)
+		tmpl_set_zero_fn(t, format_inspect_zero);
 	for (int i = 0; i < argc; i++) {
 		json_t *obj = NULL;
 		if (!type || strcmp(type, "container") == 0) {
@@ -622,6 +625,8 @@ static int inspect_objects(struct berth *b, int argc, char **argv, const char *t
 			fflush(stdout);
 			if (!type)
 				fprintf(stderr, "Error: No such object: %s\n", argv[i]);
+			else if (strcmp(type, "container") == 0)
+				fprintf(stderr, "Error response from daemon: No such container: %s\n", argv[i]);
 			else
 				fprintf(stderr, "Error: No such %s: %s\n", type, argv[i]);
 			failed++;

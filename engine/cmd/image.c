@@ -361,6 +361,8 @@ int cmd_image_inspect(struct berth *b, int argc, char **argv, berr_t *err)
 		free(a.argv);
 		return -1;
 	}
+	if (t)
+		tmpl_set_zero_fn(t, format_inspect_zero);
 	arr = json_array();
 	for (int i = 0; i < a.argc; i++) {
 		struct image *img = NULL;

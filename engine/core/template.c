@@ -537,9 +537,27 @@ static void json_float(struct sbuf *b, double v)
 	}
 }
 
+/* Typed nils: one empty array and one empty object that stand for a nil
+ * slice and a nil map; made once, never freed. */
+static json_t *nil_slice, *nil_map;
+
+json_t *tmpl_nil_slice(void)
+{
+	if (!nil_slice)
+		nil_slice = json_array();
+	return nil_slice;
+}
+
+json_t *tmpl_nil_map(void)
+{
+	if (!nil_map)
+		nil_map = json_object();
+	return nil_map;
+}
+
 static void json_encode(struct sbuf *b, json_t *v, bool escape_html, int depth)
 {
-	if (v == NULL || depth > 10000) {
+	if (v == NULL || depth > 10000 || (v && (v == nil_slice || v == nil_map))) {
 		sb_adds(b, "null");
 		return;
 	}
@@ -1916,6 +1934,7 @@ struct tmpl {
 	bool table;
 	bool missingkey_error;
 	bool json_escape_html;   /* --format json on a list: rows go through json.Marshal */
+	tmpl_zero_fn zero_fn;    /* typed zero values for nil fields (inspect) */
 	unsigned long max_steps; /* 0: no bound */
 	size_t max_bytes;
 };
@@ -2919,6 +2938,11 @@ void tmpl_set_missingkey_error(struct tmpl *t, bool on)
 	t->missingkey_error = on;
 }
 
+void tmpl_set_zero_fn(struct tmpl *t, tmpl_zero_fn fn)
+{
+	t->zero_fn = fn;
+}
+
 void tmpl_set_limits(struct tmpl *t, unsigned long max_steps, size_t max_bytes)
 {
 	t->max_steps = max_steps;
@@ -3192,6 +3216,11 @@ static json_t *eval_field(struct exec *ex, const char *name, size_t nargs, json_
 		if (has_args)
 			exec_errorf(ex, "%s is not a method but has arguments", name);
 		json_t *v = object_lookup(receiver, name, &found);
+		if ((!found || json_is_null(v)) && ex->t->zero_fn) {
+			json_t *z = ex->t->zero_fn(name);
+			if (z)
+				return z;
+		}
 		if (!found && ex->t->missingkey_error)
 			exec_errorf(ex, "map has no entry for key \"%s\"", name);
 		return denull(v);

@@ -58,6 +58,10 @@ test_expect_success 'inspect of a missing image: [] then an error, exit 1' '
 	test "$(cat err)" = "Error response from daemon: No such image: nosuch:latest"
 '
 
+test_expect_success 'image inspect templates see nil fields as docker'"'"'s typed structs do' '
+	test "$(berth image inspect -f "{{.Config.Entrypoint}}|{{.Config.Labels}}|{{.Config.ExposedPorts}}|{{.Config.StopSignal}}|{{json .Config.Labels}}|{{.Config.Cmd}}" busybox)" = "[]|map[]|map[]||null|[sh]"
+'
+
 test_expect_success 'tag adds a name; images shows a row per name' '
 	berth tag busybox mybox:v1 &&
 	berth tag busybox localhost:5000/team/box &&

@@ -144,6 +144,15 @@ test_expect_success 'inspect HostConfig has every field docker'"'"'s does, in it
 	berth rm hinit >/dev/null
 '
 
+test_expect_success 'inspect templates see nil fields as docker'"'"'s typed structs do' '
+	test "$(berth inspect -f "{{.Config.Entrypoint}}|{{.Config.ExposedPorts}}|{{.Config.Volumes}}|{{.Config.StopSignal}}|{{json .Config.Entrypoint}}|{{len .Config.Volumes}}" c2)" = "[]|map[]|map[]||null|0" &&
+	test "$(berth container inspect -f "{{.Config.Labels}}{{if .Config.Labels}}set{{end}}" c2)" = "map[]" &&
+	test_status 64 berth inspect -f "{{json.}}" c2 >out 2>err &&
+	echo "template parsing error: template: :1: unexpected <.> in operand" >want && test_cmp want err &&
+	test_status 1 berth container inspect nosuch >out 2>err &&
+	echo "Error response from daemon: No such container: nosuch" >want && test_cmp want err
+'
+
 test_expect_success 'inspect has docker'"'"'s shape' '
 	berth inspect c2 >out &&
 	for k in Id Created Path Args State Image Name RestartCount HostConfig Config NetworkSettings Mounts GraphDriver; do
