@@ -56,8 +56,9 @@ int cmd_ps(struct berth *b, int argc, char **argv, berr_t *err)
 		all = true;
 	if (quiet && !(format && *format))
 		format = "{{.ID}}";
-	/* docker works sizes out for -s, or for a format that shows them */
-	if (format && strstr(format, ".Size"))
+	/* docker works sizes out for -s, or for a format that shows them
+	 * (a whole row in JSON does) */
+	if (format && !quiet && (strstr(format, ".Size") || strcmp(format, "json") == 0 || strstr(format, "json .}}")))
 		size = true;
 	if (tmpl_parse_format(format ? format : "",
 			      size ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}"

@@ -2983,6 +2983,8 @@ struct exec {
 	/* the builtin being called, for "error calling X" */
 	const char *call_name;
 	const struct node *call_node;
+	/* a list's row: {{json .}} of it is the row's MarshalJSON (json.Marshal) */
+	json_t *row;
 	/* tmpl_set_limits */
 	unsigned long steps;
 	size_t bytes;           /* strings made so far */
@@ -3996,13 +3998,13 @@ static json_t *fn_urlquery(struct exec *ex, json_t **a, size_t n)
 }
 
 /* docker: json.NewEncoder with SetEscapeHTML(false), trailing newline
- * trimmed; but a list's --format json marshals each row with json.Marshal
- * (the row's MarshalJSON), which escapes < > &. */
+ * trimmed; but a list's row itself ({{json .}}, --format json) goes
+ * through the row's MarshalJSON, json.Marshal, which escapes < > &. */
 static json_t *fn_json(struct exec *ex, json_t **a, size_t n)
 {
 	(void)n;
 	struct sbuf b = {0};
-	json_encode(&b, a[0], ex->t->json_escape_html, 0);
+	json_encode(&b, a[0], ex->t->json_escape_html || (ex->row && a[0] == ex->row), 0);
 	return string_from_sbuf(ex, &b);
 }
 
@@ -4216,16 +4218,22 @@ static int run(struct exec *ex, json_t *dot, berr_t *err)
 	return 0;
 }
 
-static int render(const struct tmpl *t, json_t *dot, struct sbuf *out, berr_t *err)
+static int render_row(const struct tmpl *t, json_t *dot, bool row, struct sbuf *out, berr_t *err)
 {
 	struct exec ex = {0};
 	int r;
 
 	ex.t = t;
+	ex.row = row ? dot : NULL;
 	r = run(&ex, denull(dot), err);
 	*out = ex.out;
 	exec_cleanup(&ex);
 	return r;
+}
+
+static int render(const struct tmpl *t, json_t *dot, struct sbuf *out, berr_t *err)
+{
+	return render_row(t, dot, false, out, err);
 }
 
 int tmpl_exec(const struct tmpl *t, json_t *dot, FILE *out, berr_t *err)
@@ -4281,7 +4289,7 @@ int tmpl_write_list(const struct tmpl *t, json_t *items, tmpl_field_name_fn name
 	}
 	json_array_foreach(items, i, item) {
 		struct sbuf row = {0};
-		if (render(t, item, &row, err) < 0) {
+		if (render_row(t, item, true, &row, err) < 0) {
 			free(row.p);
 			free(all.p);
 			return -1;

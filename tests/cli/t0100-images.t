@@ -62,6 +62,12 @@ test_expect_success 'image inspect templates see nil fields as docker'"'"'s type
 	test "$(berth image inspect -f "{{.Config.Entrypoint}}|{{.Config.Labels}}|{{.Config.ExposedPorts}}|{{.Config.StopSignal}}|{{json .Config.Labels}}|{{.Config.Cmd}}" busybox)" = "[]|map[]|map[]||null|[sh]"
 '
 
+test_expect_success 'images {{json .}} marshals the row as docker does (< > & escaped), a field of it as it is' '
+	berth images --format "{{json .}}" busybox >out &&
+	grep -q "\"Digest\":\"\\\\u003cnone\\\\u003e\"" out &&
+	test "$(berth images --format "{{json .Digest}}" busybox)" = "\"<none>\""
+'
+
 test_expect_success 'tag adds a name; images shows a row per name' '
 	berth tag busybox mybox:v1 &&
 	berth tag busybox localhost:5000/team/box &&

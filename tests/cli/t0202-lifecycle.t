@@ -295,6 +295,7 @@ test_expect_success 'system df and ps -s count what containers wrote; df: runnin
 	grep -x "Containers      2         1         14B       10B (71%)" out &&
 	vsize=$(berth images --format "{{.Size}}" busybox) &&
 	test "$(berth ps -a --filter name=w1 --format "{{.Size}}")" = "10B (virtual $vsize)" &&
+	berth ps -a --filter name=w1 --format "{{json .}}" | grep -q "\"Size\":\"10B (virtual $vsize)\"" &&
 	berth ps -as --filter name=w1 >out &&
 	head -n1 out | grep "NAMES     SIZE$" && grep "w1        10B (virtual $vsize)$" out &&
 	berth rm -f w1 w2 >/dev/null && berth volume rm dfvol idle >/dev/null
