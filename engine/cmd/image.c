@@ -37,7 +37,8 @@ static void as_daemon_error(berr_t *err)
 {
 	if (!*err || (*err)->plain)
 		return;
-	if (str_has_prefix((*err)->msg, "No such image:") || str_has_prefix((*err)->msg, "conflict:"))
+	if (str_has_prefix((*err)->msg, "No such image:") || str_has_prefix((*err)->msg, "conflict:") ||
+	    strstr((*err)->msg, " is not a valid change command"))
 		berr_wrap(err, "Error response from daemon");
 	else if (str_has_prefix((*err)->msg, "Error parsing reference:"))
 		(*err)->plain = 1;

@@ -209,7 +209,7 @@ test_expect_success 'import from stdin, compressed, untagged' '
 
 test_expect_success 'import refuses an unknown --change like docker' '
 	test_status 1 berth import --change "RUN true" rootfs.tar 2>err &&
-	grep -q "run is not a valid change command" err
+	echo "Error response from daemon: run is not a valid change command" >want && test_cmp want err
 '
 
 test_expect_success 'images --filter dangling=true shows only the untagged one' '
