@@ -450,7 +450,11 @@ static int start_failed(struct berth *b, struct container *c, berr_t *err)
 		if (berth_db(b, &db, &e2) == 0 &&
 		    db_prepare(db, "UPDATE containers SET exit_code = ?, error = ? WHERE id = ?", &st, &e2) == 0) {
 			sqlite3_bind_int(st, 1, status);
-			sqlite3_bind_text(st, 2, (*err)->msg, -1, SQLITE_STATIC);
+			/* State.Error is the daemon's message itself, as docker keeps it */
+			const char *msg = (*err)->msg;
+			if (str_has_prefix(msg, "Error response from daemon: "))
+				msg += strlen("Error response from daemon: ");
+			sqlite3_bind_text(st, 2, msg, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 3, c->id, -1, SQLITE_STATIC);
 			sqlite3_step(st);
 		}
