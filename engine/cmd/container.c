@@ -8,6 +8,7 @@
 #include "../core/cleanup.h"
 #include "../core/container.h"
 #include "../core/ctrlist.h"
+#include "../core/ctrprune.h"
 #include "../core/ctrops.h"
 #include "../core/endpoint.h"
 #include "../core/image.h"
@@ -332,32 +333,6 @@ int cmd_rename(struct berth *b, int argc, char **argv, berr_t *err)
 
 /* ---- prune ----------------------------------------------------------------- */
 
-static bool prune_label_matches(json_t *labels, const char *spec)
-{
-	cleanup_free char *k = xstrdup(spec);
-	char *eq = strchr(k, '=');
-	json_t *v;
-	if (eq)
-		*eq = '\0';
-	v = json_object_get(labels, k);
-	return json_is_string(v) && (!eq || strcmp(json_string_value(v), eq + 1) == 0);
-}
-
-/* Whether a stopped container passes `container prune --filter`. */
-static bool prune_filter_keeps(const struct image_prune_filter *f, const struct container *c)
-{
-	json_t *labels = json_object_get(c->config, "Labels");
-	if (f->until && c->created >= f->until * 1000000000LL)
-		return false;
-	for (char *const *l = f->labels; l && *l; l++)
-		if (!prune_label_matches(labels, *l))
-			return false;
-	for (char *const *l = f->not_labels; l && *l; l++)
-		if (prune_label_matches(labels, *l))
-			return false;
-	return true;
-}
-
 int cmd_container_prune(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	bool force = false;
@@ -371,10 +346,10 @@ int cmd_container_prune(struct berth *b, int argc, char **argv, berr_t *err)
 		.usage = "[OPTIONS]", .summary = "Remove all stopped containers", .opts = opts, .min_args = 0, .max_args = 0,
 	};
 	struct cli_args a;
-	struct container **v = NULL;
-	size_t n = 0;
+	cleanup_strv char **removed = NULL;
+	long long reclaimed = 0;
+	char size[32];
 	int r;
-	bool any = false;
 	struct image_prune_filter pf;
 
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0) {
@@ -400,28 +375,16 @@ int cmd_container_prune(struct berth *b, int argc, char **argv, berr_t *err)
 		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
 			goto out;
 	}
-	if ((r = container_list(b, &v, &n, err)) < 0)
+	if ((r = container_prune(b, &pf, &removed, &reclaimed, err)) < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
-		cleanup_berr berr_t e = NULL;
-		if (v[i]->state != CS_EXITED && v[i]->state != CS_CREATED && v[i]->state != CS_DEAD)
-			continue;
-		if (!prune_filter_keeps(&pf, v[i]))
-			continue;
-		if (ctr_remove(b, v[i], false, &e) < 0) {
-			fprintf(stderr, "%s\n", e->msg);
-			continue;
-		}
-		if (!any)
-			printf("Deleted Containers:\n");
-		any = true;
-		printf("%s\n", v[i]->id);
-	}
-	container_list_free(v, n);
-	ctr_sweep_trash(b);
-	if (any)
+	if (removed[0]) {
+		printf("Deleted Containers:\n");
+		for (char **p = removed; *p; p++)
+			printf("%s\n", *p);
 		printf("\n");
-	printf("Total reclaimed space: 0B\n");
+	}
+	image_human_size4(reclaimed, size, sizeof(size));
+	printf("Total reclaimed space: %s\n", size);
 out:
 	free((void *)pf.labels);
 	free((void *)pf.not_labels);

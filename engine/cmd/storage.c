@@ -13,6 +13,9 @@
 #include "../core/util.h"
 #include "../core/cleanup.h"
 #include "../core/diskusage.h"
+#include "../core/volume.h"
+#include "../core/network.h"
+#include "../core/ctrprune.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -149,6 +152,21 @@ static void prune_emit(void *ctx, const char *what, const char *name)
 	printf("%s: %s\n", what, name);
 }
 
+/* "Deleted X:" and one line per name, then the blank line docker's
+ * Fprintln of that block leaves. */
+static void print_deleted(const char *what, char **names)
+{
+	if (!names || !names[0])
+		return;
+	printf("Deleted %s:\n", what);
+	for (char **p = names; *p; p++)
+		printf("%s\n", *p);
+	printf("\n");
+}
+
+/* docker system prune: stopped containers, unused networks, (with
+ * --volumes) unused anonymous volumes, then dangling (or, with -a, all
+ * unused) images, in that order, each block as its own prune prints it. */
 int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	bool all = false, force = false, volumes = false;
@@ -165,7 +183,7 @@ int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err)
 	};
 	struct cli_args a;
 	struct prune_out p = {false};
-	long long reclaimed = 0;
+	long long reclaimed = 0, part = 0;
 	char size[32];
 	int r;
 
@@ -183,17 +201,50 @@ int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err)
 	}
 	if (pf.dangling == 0)
 		all = true;
-	if (!force && !cli_confirm(all ? "WARNING! This will remove:\n"
-					 "  - all images without at least one container associated to them\n"
-				       : "WARNING! This will remove:\n"
-					 "  - all dangling images\n"))
-	{
-		free((void *)pf.labels);
-		free((void *)pf.not_labels);
-		strlist_free(&filters);
-		return 0;
+	if (!force) {
+		cleanup_free char *warning = xasprintf(
+			"WARNING! This will remove:\n"
+			"  - all stopped containers\n"
+			"  - all networks not used by at least one container\n"
+			"%s%s",
+			volumes ? "  - all anonymous volumes not used by at least one container\n" : "",
+			all ? "  - all images without at least one container associated to them\n  - all build cache\n"
+			    : "  - all dangling images\n  - unused build cache\n");
+		if (!cli_confirm(warning)) {
+			free((void *)pf.labels);
+			free((void *)pf.not_labels);
+			strlist_free(&filters);
+			return 0;
+		}
 	}
-	r = image_prune(b, all, &pf, prune_emit, &p, &reclaimed, err);
+	{
+		cleanup_strv char **ctrs = NULL;
+		if ((r = container_prune(b, &pf, &ctrs, &part, err)) == 0) {
+			print_deleted("Containers", ctrs);
+			reclaimed += part;
+		}
+	}
+	/* berth's network prune takes no filters: with filters given, no
+	 * network goes rather than one they would have kept */
+	if (r == 0 && !filters.n) {
+		cleanup_strv char **nets = NULL;
+		if ((r = network_prune(b, &nets, err)) == 0)
+			print_deleted("Networks", nets);
+	}
+	if (r == 0 && volumes) {
+		cleanup_strv char **vols = NULL;
+		if ((r = volume_prune(b, false, &vols, &part, err)) == 0) {
+			print_deleted("Volumes", vols);
+			reclaimed += part;
+		}
+	}
+	if (r == 0) {
+		part = 0;
+		r = image_prune(b, all, &pf, prune_emit, &p, &part, err);
+		if (p.header)
+			printf("\n");
+		reclaimed += part;
+	}
 	free((void *)pf.labels);
 	free((void *)pf.not_labels);
 	strlist_free(&filters);
@@ -202,7 +253,7 @@ int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err)
 		return -1;
 	}
 	image_human_size4(reclaimed, size, sizeof(size));
-	printf("%sTotal reclaimed space: %s\n", p.header ? "\n" : "", size);
+	printf("Total reclaimed space: %s\n", size);
 	return 0;
 }
 

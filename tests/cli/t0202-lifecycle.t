@@ -301,6 +301,27 @@ test_expect_success 'system df and ps -s count what containers wrote; df: runnin
 	berth rm -f w1 w2 >/dev/null && berth volume rm dfvol idle >/dev/null
 '
 
+test_expect_success 'system prune removes stopped containers, unused networks, --volumes anonymous volumes, dangling images' '
+	berth rm -f $(berth ps -aq) >/dev/null 2>&1
+	berth run -d --name keeper busybox sleep 1000 >/dev/null &&
+	cid=$(berth create -v /anon busybox true) &&
+	vol=$(berth inspect -f "{{range .Mounts}}{{.Name}}{{end}}" $cid) &&
+	berth network create spnet >/dev/null &&
+	berth volume create named >/dev/null &&
+	echo n | berth system prune >out &&
+	printf "%s\n" "WARNING! This will remove:" "  - all stopped containers" "  - all networks not used by at least one container" "  - all dangling images" "  - unused build cache" "" >want &&
+	printf "Are you sure you want to continue? [y/N] " >>want &&
+	test_cmp want out &&
+	berth ps -aq --no-trunc | grep -q $cid &&
+	berth system prune -f --volumes >out &&
+	printf "%s\n" "Deleted Containers:" "$cid" "" "Deleted Networks:" "spnet" "" "Deleted Volumes:" "$vol" "" >want &&
+	grep -v "^Total reclaimed space: " out >got && test_cmp want got &&
+	tail -n1 out | grep -q "^Total reclaimed space: " &&
+	test "$(berth ps -a --format "{{.Names}}")" = keeper &&
+	berth volume inspect named >/dev/null &&
+	berth rm -f keeper >/dev/null && berth volume rm named >/dev/null
+'
+
 test_expect_success 'nothing is left behind' '
 	check_no_leaks
 '
