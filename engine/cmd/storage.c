@@ -12,6 +12,7 @@
 #include "../core/tabwriter.h"
 #include "../core/util.h"
 #include "../core/cleanup.h"
+#include "../core/container.h"
 #include "../core/diskusage.h"
 #include "../core/volume.h"
 #include "../core/network.h"
@@ -57,6 +58,8 @@ static json_t *df_usage_row(const char *type, const struct disk_usage *u)
 	return df_row(type, u->total, u->active, size, recp);
 }
 
+static int df_verbose(struct berth *b, berr_t *err);
+
 int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	const char *format = NULL;
@@ -99,34 +102,68 @@ int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
 	json_array_append_new(rows, df_usage_row("Containers", &cu));
 	json_array_append_new(rows, df_usage_row("Local Volumes", &vu));
 	json_array_append_new(rows, df_row("Build Cache", 0, 0, "0B", "0B"));
+	if (verbose && !(format && *format)) {
+		/* docker -v shows the detail alone, no summary table */
+		json_decref(rows);
+		return df_verbose(b, err);
+	}
 	r = format_list(format, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows,
 			df_column, err);
 	json_decref(rows);
-	if (r < 0 || !verbose || (format && *format))
-		return r;
+	return r;
+}
 
+static const char *df_v_column(const char *field, void *ctx)
+{
+	static const char *const names[][2] = {
+		{"ID", "CONTAINER ID"}, {"Image", "IMAGE"}, {"Command", "COMMAND"}, {"LocalVolumes", "LOCAL VOLUMES"},
+		{"Size", "SIZE"}, {"RunningFor", "CREATED"}, {"Status", "STATUS"}, {"Names", "NAMES"},
+		{"Name", "VOLUME NAME"}, {"Links", "LINKS"},
+	};
+	(void)ctx;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(field, names[i][0]) == 0)
+			return names[i][1];
+	return NULL;
+}
+
+/* docker system df -v: images, containers, local volumes, build cache. */
+static int df_verbose(struct berth *b, berr_t *err)
+{
+	json_t *rows;
+	int r;
 	struct image_summary *s = NULL;
 	size_t n = 0;
-	if (image_list(b, &s, &n, err) < 0) {
-		(*err)->status = 1;
-		return -1;
+
+	struct container **cs = NULL;
+	size_t nc = 0;
+
+	if (image_list(b, &s, &n, err) < 0 || container_list(b, &cs, &nc, err) < 0) {
+		image_summaries_free(s, n);
+		goto fail;
 	}
-	printf("\nImages space usage:\n\n");
+	printf("Images space usage:\n\n");
 	struct tabwriter *tw = tw_new(stdout, 10, 1, 3);
 	tw_puts(tw, "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS\n");
 	for (size_t i = 0; i < n; i++) {
-		char sid[13], since[64], sz[32];
+		char sid[13], since[64], sz[32], usz[32];
 		image_short_id(s[i].id, sid);
 		image_human_since(s[i].created, since, sizeof(since));
-		image_human_size4(s[i].size, sz, sizeof(sz));
+		/* docker: SIZE with 3 significant digits, UNIQUE SIZE with 4 */
+		image_human_size(s[i].size, sz, sizeof(sz));
+		image_human_size4(s[i].size, usz, sizeof(usz));
+		/* CONTAINERS: how many use it, in any state */
+		int users = 0;
+		for (size_t k = 0; k < nc; k++)
+			users += strcmp(cs[k]->image_id, s[i].id) == 0;
 		for (size_t k = 0; k == 0 || s[i].repo_tags[k]; k++) {
 			cleanup_free char *fam = s[i].repo_tags[k] ? ref_familiarize(s[i].repo_tags[k]) : NULL;
 			char *colon = fam ? strrchr(fam, ':') : NULL;
 			if (colon)
 				*colon = '\0';
 			cleanup_free char *line = xasprintf("%s\t%s\t%s\t%s\t%s\t0B\t%s\t%d\n", fam ? fam : "<none>",
-							    colon ? colon + 1 : "<none>", sid, since, sz, sz,
-							    s[i].in_use ? 1 : 0);
+							    colon ? colon + 1 : "<none>", sid, since, sz, usz,
+							    users);
 			tw_puts(tw, line);
 			if (!s[i].repo_tags[k])
 				break;
@@ -135,7 +172,33 @@ int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
 	tw_flush(tw);
 	tw_free(tw);
 	image_summaries_free(s, n);
+	container_list_free(cs, nc);
+
+	printf("\nContainers space usage:\n\n");
+	fflush(stdout);
+	if (!(rows = disk_usage_container_rows(b, err)))
+		goto fail;
+	r = format_list("table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}",
+			NULL, rows, df_v_column, err);
+	json_decref(rows);
+	if (r < 0)
+		return -1;
+	printf("\nLocal Volumes space usage:\n\n");
+	fflush(stdout);
+	if (!(rows = disk_usage_volume_rows(b, err)))
+		goto fail;
+	r = format_list("table {{.Name}}\t{{.Links}}\t{{.Size}}", NULL, rows, df_v_column, err);
+	json_decref(rows);
+	if (r < 0)
+		return -1;
+	/* berth keeps no build cache records for df to count */
+	printf("\nBuild cache usage: 0B\n\n");
+	printf("CACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n");
+	fflush(stdout);
 	return 0;
+fail:
+	(*err)->status = 1;
+	return -1;
 }
 
 struct prune_out {

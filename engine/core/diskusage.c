@@ -8,6 +8,8 @@
 #include "diskusage.h"
 #include "cleanup.h"
 #include "container.h"
+#include "ctrlist.h"
+#include "image.h"
 #include "util.h"
 #include "volume.h"
 
@@ -103,4 +105,50 @@ int disk_usage_volumes(struct berth *b, struct disk_usage *u, berr_t *err)
 	}
 	volume_list_free(v, n);
 	return 0;
+}
+
+json_t *disk_usage_container_rows(struct berth *b, berr_t *err)
+{
+	struct container **v = NULL;
+	size_t n = 0;
+	long long now = now_ns();
+	json_t *rows;
+
+	if (container_list_summary(b, &v, &n, err) < 0)
+		return NULL;
+	rows = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char size[32];
+		json_t *row = container_ps_json(b, v[i], true, now);
+		/* go-units HumanSizeWithPrecision(SizeRw, 3) */
+		image_human_size(container_rw_size(b, v[i]->id), size, sizeof(size));
+		json_object_set_new(row, "Size", json_string(size));
+		json_array_append_new(rows, row);
+	}
+	container_list_free(v, n);
+	return rows;
+}
+
+json_t *disk_usage_volume_rows(struct berth *b, berr_t *err)
+{
+	struct volume **v = NULL;
+	size_t n = 0;
+	json_t *rows;
+
+	if (volume_list(b, &v, &n, err) < 0)
+		return NULL;
+	rows = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char size[32];
+		size_t links = 0;
+		cleanup_strv char **users = volume_users(b, v[i]->name);
+		while (users && users[links])
+			links++;
+		/* go-units HumanSize: four significant digits */
+		image_human_size4(volume_size(v[i]), size, sizeof(size));
+		json_array_append_new(rows, json_pack("{s:s, s:o, s:s}", "Name", v[i]->name, "Links",
+						      json_sprintf("%zu", links), "Size", size));
+	}
+	volume_list_free(v, n);
+	return rows;
 }

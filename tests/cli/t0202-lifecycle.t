@@ -296,6 +296,17 @@ test_expect_success 'system df and ps -s count what containers wrote; df: runnin
 	vsize=$(berth images --format "{{.Size}}" busybox) &&
 	test "$(berth ps -a --filter name=w1 --format "{{.Size}}")" = "10B (virtual $vsize)" &&
 	berth ps -a --filter name=w1 --format "{{json .}}" | grep -q "\"Size\":\"10B (virtual $vsize)\"" &&
+	berth system df -v >out &&
+	head -n3 out | tail -n1 | grep -x "REPOSITORY   TAG       IMAGE ID       CREATED       SIZE      SHARED SIZE   UNIQUE SIZE   CONTAINERS" &&
+	grep -E "^busybox      latest    [0-9a-f]{12}   .*   2$" out &&
+	! grep -q "^TYPE " out &&
+	sed -n "/^Containers space usage:/,/^Local Volumes/p" out >ctrs &&
+	grep -q "^CONTAINER ID   IMAGE     COMMAND                  LOCAL VOLUMES   SIZE      CREATED" ctrs &&
+	grep -E "^[0-9a-f]{12}   busybox   \"sh -c .*   1               4B        .* ago .*w2$" ctrs &&
+	grep -E "   0               10B       .*w1$" ctrs &&
+	sed -n "/^Local Volumes space usage:/,/^Build cache/p" out >vols &&
+	grep -x "VOLUME NAME   LINKS     SIZE" vols && grep -x "dfvol         1         3B" vols && grep -x "idle          0         0B" vols &&
+	grep -x "Build cache usage: 0B" out &&
 	berth ps -as --filter name=w1 >out &&
 	head -n1 out | grep "NAMES     SIZE$" && grep "w1        10B (virtual $vsize)$" out &&
 	berth rm -f w1 w2 >/dev/null && berth volume rm dfvol idle >/dev/null
