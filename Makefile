@@ -12,6 +12,8 @@
 # (or course/, gen/, grader/) is built without touching this file.
 
 .DEFAULT_GOAL := all
+# A target whose recipe failed is not left behind looking up to date.
+.DELETE_ON_ERROR:
 SHELL := /bin/bash
 
 B       ?= build
@@ -126,7 +128,7 @@ bench-tools: $(BENCH_TOOLS)
 $(B)/bench-tools/%: bench/tools/%.c $(LIBBERTH)
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIBBERTH) $(LIBS)
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIBBERTH) $(TEST_LINK_LIBS)
 
 # The seed images: Debian's busybox-static made into an image by berth itself.
 seed: $(BERTH)

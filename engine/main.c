@@ -41,6 +41,7 @@ static const struct command image_cmds[] = {
 };
 
 static const struct command container_cmds[] = {
+	{"attach", cmd_attach, NULL, "Attach local standard input, output, and error streams to a running container", NULL, false},
 	{"cp", cmd_cp, NULL, "Copy files/folders between a container and the local filesystem", NULL, false},
 	{"create", cmd_create, NULL, "Create a new container", NULL, false},
 	{"exec", cmd_exec, NULL, "Execute a command in a running container", NULL, false},
@@ -111,6 +112,7 @@ static const struct command commands[] = {
 	{"system", NULL, system_cmds, "Manage berth", "management", false},
 	{"volume", NULL, volume_cmds, "Manage volumes", "management", false},
 	{"lab", cmd_lab, NULL, "Open the course tool (berth-lab): lessons, exercises, grading", "management", false},
+	{"attach", cmd_attach, NULL, "Attach local standard input, output, and error streams to a running container", NULL, false},
 	{"cp", cmd_cp, NULL, "Copy files/folders between a container and the local filesystem", NULL, false},
 	{"create", cmd_create, NULL, "Create a new container", NULL, false},
 	{"export", cmd_export, NULL, "Export a container's filesystem as a tar archive", NULL, false},

@@ -118,29 +118,6 @@ static char *text_of(cmark_node *n)
 	return buf ? buf : xstrdup("");
 }
 
-/* The length of the UTF-8 sequence at s and its code point. */
-static size_t utf8_next(const unsigned char *s, unsigned *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
-		*cp = ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
-		return 2;
-	}
-	if ((s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
-		*cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
-		return 3;
-	}
-	if ((s[0] & 0xF8) == 0xF0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80) {
-		*cp = ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
-		return 4;
-	}
-	*cp = 0xFFFD;
-	return 1;
-}
-
 char *md_slug(const char *text)
 {
 	char *buf = NULL;
@@ -151,7 +128,7 @@ char *md_slug(const char *text)
 
 	while (*p) {
 		unsigned cp;
-		size_t n = utf8_next(p, &cp);
+		size_t n = utf8_next(p, &cp, 0xFFFD);
 		bool keep = false, sep = false;
 		if (cp < 0x80) {
 			if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9'))

@@ -95,28 +95,6 @@ int search_add_doc(struct search_index *s, const char *url, const char *title)
 
 /* ---- tokens ---- */
 
-static size_t utf8_next(const unsigned char *s, unsigned *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
-		*cp = ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
-		return 2;
-	}
-	if ((s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
-		*cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
-		return 3;
-	}
-	if ((s[0] & 0xF8) == 0xF0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80) {
-		*cp = ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
-		return 4;
-	}
-	*cp = 0;   /* not UTF-8: a separator */
-	return 1;
-}
-
 enum cclass { C_SEP, C_HANGUL, C_WORD };
 
 /* Keep in step with charClass() in assets/search.js. */
@@ -149,7 +127,7 @@ void search_tokens(const char *text, bool query, search_token_fn fn, void *ctx)
 
 	while (*p) {
 		unsigned cp;
-		size_t n = utf8_next(p, &cp);
+		size_t n = utf8_next(p, &cp, 0);
 		enum cclass c = char_class(cp);
 		if (c == C_SEP) {
 			p += n;
@@ -163,7 +141,7 @@ void search_tokens(const char *text, bool query, search_token_fn fn, void *ctx)
 			const unsigned char *q = p;
 			while (*q) {
 				unsigned c2;
-				size_t n2 = utf8_next(q, &c2);
+				size_t n2 = utf8_next(q, &c2, 0);
 				if (char_class(c2) != C_HANGUL)
 					break;
 				q += n2;
@@ -183,7 +161,7 @@ void search_tokens(const char *text, bool query, search_token_fn fn, void *ctx)
 		bool too_long = false;
 		while (*p) {
 			unsigned c2;
-			size_t n2 = utf8_next(p, &c2);
+			size_t n2 = utf8_next(p, &c2, 0);
 			if (char_class(c2) != C_WORD)
 				break;
 			if (len + n2 <= WORD_MAX) {

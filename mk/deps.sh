@@ -6,7 +6,7 @@
 set -eu
 
 PACKAGES="
-gcc make pkg-config perl python3
+gcc binutils make pkg-config perl python3
 libcmark-gfm-dev libcmark-gfm-extensions-dev
 libarchive-dev libseccomp-dev libsqlite3-dev libyaml-dev libjansson-dev
 libcurl4-openssl-dev libssl-dev libmnl-dev libnftables-dev

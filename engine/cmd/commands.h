@@ -21,6 +21,20 @@ int cmd_load(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_import(struct berth *b, int argc, char **argv, berr_t *err);
 /* docker's "Are you sure you want to continue? [y/N]" after a warning. */
 bool cli_confirm(const char *warning);
+/* What system prune removes before the images, once confirmed, under the
+ * same filters (containers, networks, volumes): adds what it freed to
+ * *reclaimed.  0, or -1 with err set. */
+struct image_prune_filter;
+typedef int (*prune_first_fn)(struct berth *b, const struct image_prune_filter *pf, long long *reclaimed, void *ctx,
+			      berr_t *err);
+/* `image prune` and `system prune`: --filter (dangling=false counts as
+ * all, as docker's), the question (unless force: warning[0] for dangling
+ * images, warning[1] for all unused), first() if not NULL, then the images
+ * and the report ("Deleted Images:", "Total reclaimed space" of
+ * everything).  Frees filters.  0 (also when the answer is no), or -1 with
+ * err set (status 1 for a bad filter). */
+int prune_images_confirmed(struct berth *b, bool all, bool force, const char *const warning[2],
+			   struct strlist *filters, prune_first_fn first, void *ctx, berr_t *err);
 
 /* build.c: build, image build */
 int cmd_build(struct berth *b, int argc, char **argv, berr_t *err);
@@ -51,6 +65,7 @@ int cmd_start(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_stop(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_restart(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_kill(struct berth *b, int argc, char **argv, berr_t *err);
+int cmd_attach(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_rm(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_wait(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_pause(struct berth *b, int argc, char **argv, berr_t *err);
@@ -84,8 +99,6 @@ int cmd_network_rm(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_network_prune(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_network_connect(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_network_disconnect(struct berth *b, int argc, char **argv, berr_t *err);
-/* docker's inspect output for a JSON array of objects, or --format. */
-int print_inspect(json_t *arr, const char *format, berr_t *err);
 
 /* volume.c */
 int cmd_volume_create(struct berth *b, int argc, char **argv, berr_t *err);

@@ -18,21 +18,62 @@
 static struct strlist g_files, g_env_files, g_profiles;
 static const char *g_project, *g_project_dir;
 
-static void global_opts(struct compose_options *o)
+/* The project the global flags name; the services named on the command
+ * line are active whatever their profiles. */
+static int load(char **services, int nservices, struct compose_project **p, berr_t *err)
 {
-	memset(o, 0, sizeof(*o));
-	o->files = g_files.v;
-	o->env_files = g_env_files.v;
-	o->profiles = g_profiles.v;
-	o->project_name = g_project;
-	o->project_dir = g_project_dir;
+	struct compose_options o = {
+		.files = g_files.v,
+		.env_files = g_env_files.v,
+		.profiles = g_profiles.v,
+		.project_name = g_project,
+		.project_dir = g_project_dir,
+		.explicit_services = services,
+		.nexplicit = nservices,
+	};
+	return compose_load(&o, p, err);
 }
 
-static int load(struct compose_project **p, berr_t *err)
+/* Parse a command's flags; its arguments name services: ro->services points
+ * into *args, which the caller frees.  0 to go on, 1 when --help was printed,
+ * -1 with err set (what cli_parse returns). */
+static int parse_command(const struct cli_spec *spec, int argc, char **argv, struct compose_run_opts *ro, char ***args,
+			 berr_t *err)
 {
-	struct compose_options o;
-	global_opts(&o);
-	return compose_load(&o, p, err);
+	struct cli_args a = {0};
+	int r = cli_parse(spec, argc, argv, &a, err);
+	*args = a.argv;
+	ro->services = a.argv;
+	ro->nservices = a.argc;
+	ro->command = argv[0];
+	return r;
+}
+
+/* Most commands' usage: [OPTIONS] [SERVICE...] */
+#define SERVICES_SPEC(summary_, opts_)                                                                               \
+	(&(const struct cli_spec){                                                                                   \
+		.usage = "[OPTIONS] [SERVICE...]", .summary = (summary_), .opts = (opts_), .min_args = 0, .max_args = -1, \
+	})
+
+/* exec's and run's -e and terminal flags (-i is accepted and implied). */
+struct command_io {
+	struct strlist env;
+	bool no_tty, interactive, tty;
+};
+#define COMMAND_TTY_OPTS(io)                                                                                         \
+	{"no-TTY", 'T', OPT_BOOL, &(io).no_tty, "Disable pseudo-TTY allocation", NULL, false},                       \
+	{"interactive", 'i', OPT_BOOL, &(io).interactive, "Keep STDIN open even if not attached", NULL, true},        \
+	{"tty", 't', OPT_BOOL, &(io).tty, "Allocate a pseudo-TTY", NULL, true}
+
+/* exec and run, once parsed: SERVICE [COMMAND] [ARGS...] is one service and
+ * its command; no TTY unless -t was given, or with -T. */
+static void service_then_command(struct compose_run_opts *ro, const struct command_io *io)
+{
+	ro->cmd = ro->services + 1;
+	ro->ncmd = ro->nservices - 1;
+	ro->nservices = 1;
+	ro->env = io->env.v;
+	ro->no_tty = io->no_tty || !io->tty;
 }
 
 /* ---- config ---- */
@@ -51,18 +92,14 @@ static int cmd_compose_config(struct berth *b, int argc, char **argv, berr_t *er
 		{"output", 'o', OPT_STRING, &output, "Save to file (default to stdout)", "string", false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
-	static const struct cli_spec spec = {
-		.usage = "[OPTIONS] [SERVICE...]", .summary = "Parse, resolve and render compose file in canonical format",
-		.opts = opts, .min_args = 0, .max_args = -1,
-	};
-	struct cli_args a = {0};
-	cleanup_free char **owned_argv = NULL;
-	int r = cli_parse(&spec, argc, argv, &a, err);
-	owned_argv = a.argv;
+	struct compose_run_opts named = {0};
+	cleanup_free char **args = NULL;
+	int r = parse_command(SERVICES_SPEC("Parse, resolve and render compose file in canonical format", opts), argc, argv,
+			      &named, &args, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	struct compose_project *p = NULL;
-	if (load(&p, err) < 0)
+	if (load(NULL, 0, &p, err) < 0)
 		return -1;
 	struct ynode *svcs = ynode_get(p->model, "services");
 	FILE *out = stdout;
@@ -123,14 +160,14 @@ static int cmd_compose_config(struct berth *b, int argc, char **argv, berr_t *er
 	} else {
 		struct ynode *m = p->model;
 		struct ynode *sub = NULL;
-		if (a.argc) {
+		if (named.nservices) {
 			/* Only the named services (and what they need). */
 			sub = ymodel_copy(m);
 			struct ynode *ss = ynode_get(sub, "services");
 			for (size_t i = 0; i < ss->n;) {
 				bool want = false;
-				for (int j = 0; j < a.argc; j++)
-					want |= strcmp(a.argv[j], ss->keys[i]) == 0;
+				for (int j = 0; j < named.nservices; j++)
+					want |= strcmp(named.services[j], ss->keys[i]) == 0;
 				if (want) {
 					i++;
 					continue;
@@ -156,18 +193,25 @@ static int cmd_compose_config(struct berth *b, int argc, char **argv, berr_t *er
 
 #define UP_HELP "Create and start containers"
 
-static int with_project(struct berth *b, const struct compose_run_opts *ro, int (*fn)(struct berth *, struct compose_project *, const struct compose_run_opts *, berr_t *), berr_t *err)
+static int with_project(struct berth *b, const struct compose_run_opts *ro, compose_fn fn, berr_t *err)
 {
 	struct compose_project *p = NULL;
-	struct compose_options o;
-	global_opts(&o);
-	o.explicit_services = ro->services;
-	o.nexplicit = ro->nservices;
-	if (compose_load(&o, &p, err) < 0)
+	if (load(ro->services, ro->nservices, &p, err) < 0)
 		return -1;
 	int r = fn(b, p, ro, err);
 	compose_project_free(p);
 	return r;
+}
+
+/* A command whose arguments are all services: parse, load, act. */
+static int run_on_services(struct berth *b, int argc, char **argv, const struct cli_spec *spec,
+			   struct compose_run_opts *ro, compose_fn fn, berr_t *err)
+{
+	cleanup_free char **args = NULL;
+	int r = parse_command(spec, argc, argv, ro, &args, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	return with_project(b, ro, fn, err);
 }
 
 static int cmd_compose_up(struct berth *b, int argc, char **argv, berr_t *err)
@@ -181,49 +225,37 @@ static int cmd_compose_up(struct berth *b, int argc, char **argv, berr_t *err)
 		{"no-recreate", 0, OPT_BOOL, &ro.no_recreate, "If containers already exist, don't recreate them", NULL, false},
 		{"remove-orphans", 0, OPT_BOOL, &ro.remove_orphans, "Remove containers for services not defined in the Compose file", NULL, false},
 		{"wait", 0, OPT_BOOL, &ro.wait, "Wait for services to be running|healthy. Implies detached mode.", NULL, false},
-		{"abort-on-container-exit", 0, OPT_BOOL, &ro.abort_on_exit, "Stops all containers if any container was stopped", NULL, false},
+		{"abort-on-container-exit", 0, OPT_BOOL, &ro.abort_on_exit, "Stops all containers if any container was stopped. Incompatible with -d", NULL, false},
+		{"exit-code-from", 0, OPT_STRING, &ro.exit_code_from, "Return the exit code of the selected service container. Implies --abort-on-container-exit", "string", false},
+		{"timeout", 't', OPT_INT, &ro.timeout, "Use this timeout in seconds for container shutdown when attached or when containers are already running", "int", false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
-	static const struct cli_spec spec = {
-		.usage = "[OPTIONS] [SERVICE...]", .summary = UP_HELP, .opts = opts, .min_args = 0, .max_args = -1,
-	};
-	struct cli_args a = {0};
-	cleanup_free char **owned_argv = NULL;
-	int r = cli_parse(&spec, argc, argv, &a, err);
-	owned_argv = a.argv;
+	cleanup_free char **args = NULL;
+	ro.timeout = -1;
+	int r = parse_command(SERVICES_SPEC(UP_HELP, opts), argc, argv, &ro, &args, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	ro.services = a.argv;
-	ro.nservices = a.argc;
+	if (ro.detach && (ro.abort_on_exit || ro.exit_code_from))
+		return berr_make(err, 0, "--abort-on-container-exit and --detach are incompatible");
 	return with_project(b, &ro, compose_up, err);
 }
 
 static int cmd_compose_down(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	static struct compose_run_opts ro;
-	static const char *rmi;
 	static const struct opt opts[] = {
 		{"volumes", 'v', OPT_BOOL, &ro.volumes, "Remove named volumes declared in the \"volumes\" section of the Compose file", NULL, false},
 		{"remove-orphans", 0, OPT_BOOL, &ro.remove_orphans, "Remove containers for services not defined in the Compose file", NULL, false},
 		{"timeout", 't', OPT_INT, &ro.timeout, "Specify a shutdown timeout in seconds", "int", false},
-		{"rmi", 0, OPT_STRING, &rmi, "Remove images used by services. \"local\" remove only images that don't have a custom tag (\"local\"|\"all\")", "string", false},
+		{"rmi", 0, OPT_STRING, &ro.rmi, "Remove images used by services. \"local\" remove only images that don't have a custom tag (\"local\"|\"all\")", "string", false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
 	static const struct cli_spec spec = {
 		.usage = "[OPTIONS] [SERVICES]", .summary = "Stop and remove containers, networks", .opts = opts,
 		.min_args = 0, .max_args = -1,
 	};
-	struct cli_args a = {0};
-	cleanup_free char **owned_argv = NULL;
 	ro.timeout = -1;
-	int r = cli_parse(&spec, argc, argv, &a, err);
-	owned_argv = a.argv;
-	if (r != 0)
-		return r < 0 ? -1 : 0;
-	ro.rmi = rmi;
-	ro.services = a.argv;
-	ro.nservices = a.argc;
-	return with_project(b, &ro, compose_down, err);
+	return run_on_services(b, argc, argv, &spec, &ro, compose_down, err);
 }
 
 static int cmd_compose_ps(struct berth *b, int argc, char **argv, berr_t *err)
@@ -235,18 +267,7 @@ static int cmd_compose_ps(struct berth *b, int argc, char **argv, berr_t *err)
 		{"services", 0, OPT_BOOL, &ro.list_services, "Display services", NULL, false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
-	static const struct cli_spec spec = {
-		.usage = "[OPTIONS] [SERVICE...]", .summary = "List containers", .opts = opts, .min_args = 0, .max_args = -1,
-	};
-	struct cli_args a = {0};
-	cleanup_free char **owned_argv = NULL;
-	int r = cli_parse(&spec, argc, argv, &a, err);
-	owned_argv = a.argv;
-	if (r != 0)
-		return r < 0 ? -1 : 0;
-	ro.services = a.argv;
-	ro.nservices = a.argc;
-	return with_project(b, &ro, compose_ps, err);
+	return run_on_services(b, argc, argv, SERVICES_SPEC("List containers", opts), &ro, compose_ps, err);
 }
 
 static int cmd_compose_logs(struct berth *b, int argc, char **argv, berr_t *err)
@@ -259,68 +280,39 @@ static int cmd_compose_logs(struct berth *b, int argc, char **argv, berr_t *err)
 		{"no-log-prefix", 0, OPT_BOOL, &ro.no_prefix, "Don't print prefix in logs", NULL, false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
-	static const struct cli_spec spec = {
-		.usage = "[OPTIONS] [SERVICE...]", .summary = "View output from containers", .opts = opts, .min_args = 0, .max_args = -1,
-	};
-	struct cli_args a = {0};
-	cleanup_free char **owned_argv = NULL;
-	int r = cli_parse(&spec, argc, argv, &a, err);
-	owned_argv = a.argv;
-	if (r != 0)
-		return r < 0 ? -1 : 0;
-	ro.services = a.argv;
-	ro.nservices = a.argc;
-	return with_project(b, &ro, compose_logs, err);
+	return run_on_services(b, argc, argv, SERVICES_SPEC("View output from containers", opts), &ro, compose_logs, err);
 }
 
-/* start, stop, restart, kill, rm, pause, unpause, top, images, pull, build,
- * push: SERVICE... with a flag or two each. */
-static int simple(struct berth *b, int argc, char **argv, berr_t *err, const char *summary, const struct opt *opts,
-		  struct compose_run_opts *ro, int (*fn)(struct berth *, struct compose_project *, const struct compose_run_opts *, berr_t *))
-{
-	struct cli_spec spec = {
-		.usage = "[OPTIONS] [SERVICE...]", .summary = summary, .opts = opts, .min_args = 0, .max_args = -1,
-	};
-	struct cli_args a = {0};
-	cleanup_free char **owned_argv = NULL;
-	int r = cli_parse(&spec, argc, argv, &a, err);
-	owned_argv = a.argv;
-	if (r != 0)
-		return r < 0 ? -1 : 0;
-	ro->services = a.argv;
-	ro->nservices = a.argc;
-	ro->command = argv[0];
-	return with_project(b, ro, fn, err);
-}
-
+/* start, stop, restart, kill, rm, top, images, pull, build, push:
+ * SERVICE... with a flag or two each. */
 static const struct opt no_opts[] = {{NULL, 0, 0, NULL, NULL, NULL, false}};
 
 static int cmd_compose_start(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	static struct compose_run_opts ro;
-	return simple(b, argc, argv, err, "Start services", no_opts, &ro, compose_start);
+	return run_on_services(b, argc, argv, SERVICES_SPEC("Start services", no_opts), &ro, compose_start, err);
+}
+
+/* stop and restart: SERVICE... and -t alone. */
+static int run_with_timeout(struct berth *b, int argc, char **argv, const char *summary, compose_fn fn, berr_t *err)
+{
+	static struct compose_run_opts ro;
+	static const struct opt opts[] = {
+		{"timeout", 't', OPT_INT, &ro.timeout, "Specify a shutdown timeout in seconds", "int", false},
+		{NULL, 0, 0, NULL, NULL, NULL, false},
+	};
+	ro.timeout = -1;
+	return run_on_services(b, argc, argv, SERVICES_SPEC(summary, opts), &ro, fn, err);
 }
 
 static int cmd_compose_stop(struct berth *b, int argc, char **argv, berr_t *err)
 {
-	static struct compose_run_opts ro;
-	static const struct opt opts[] = {
-		{"timeout", 't', OPT_INT, &ro.timeout, "Specify a shutdown timeout in seconds", "int", false},
-		{NULL, 0, 0, NULL, NULL, NULL, false},
-	};
-	ro.timeout = -1;
-	return simple(b, argc, argv, err, "Stop services", opts, &ro, compose_stop);
+	return run_with_timeout(b, argc, argv, "Stop services", compose_stop, err);
 }
 
 static int cmd_compose_restart(struct berth *b, int argc, char **argv, berr_t *err)
 {
-	static struct compose_run_opts ro;
-	static const struct opt opts[] = {
-		{"timeout", 't', OPT_INT, &ro.timeout, "Specify a shutdown timeout in seconds", "int", false},
-		{NULL, 0, 0, NULL, NULL, NULL, false},
-	};
-	ro.timeout = -1;
-	return simple(b, argc, argv, err, "Restart service containers", opts, &ro, compose_restart);
+	return run_with_timeout(b, argc, argv, "Restart service containers", compose_restart, err);
 }
 
 static int cmd_compose_kill(struct berth *b, int argc, char **argv, berr_t *err)
@@ -331,7 +323,7 @@ static int cmd_compose_kill(struct berth *b, int argc, char **argv, berr_t *err)
 		{"remove-orphans", 0, OPT_BOOL, &ro.remove_orphans, "Remove containers for services not defined in the Compose file", NULL, false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
-	return simple(b, argc, argv, err, "Force stop service containers", opts, &ro, compose_kill);
+	return run_on_services(b, argc, argv, SERVICES_SPEC("Force stop service containers", opts), &ro, compose_kill, err);
 }
 
 static int cmd_compose_rm(struct berth *b, int argc, char **argv, berr_t *err)
@@ -343,7 +335,7 @@ static int cmd_compose_rm(struct berth *b, int argc, char **argv, berr_t *err)
 		{"volumes", 'v', OPT_BOOL, &ro.volumes, "Remove any anonymous volumes attached to containers", NULL, false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
-	return simple(b, argc, argv, err, "Removes stopped service containers", opts, &ro, compose_rm);
+	return run_on_services(b, argc, argv, SERVICES_SPEC("Removes stopped service containers", opts), &ro, compose_rm, err);
 }
 
 static int cmd_compose_images(struct berth *b, int argc, char **argv, berr_t *err)
@@ -353,13 +345,13 @@ static int cmd_compose_images(struct berth *b, int argc, char **argv, berr_t *er
 		{"quiet", 'q', OPT_BOOL, &ro.quiet, "Only display IDs", NULL, false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
-	return simple(b, argc, argv, err, "List images used by the created containers", opts, &ro, compose_images);
+	return run_on_services(b, argc, argv, SERVICES_SPEC("List images used by the created containers", opts), &ro, compose_images, err);
 }
 
 static int cmd_compose_top(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	static struct compose_run_opts ro;
-	return simple(b, argc, argv, err, "Display the running processes", no_opts, &ro, compose_top);
+	return run_on_services(b, argc, argv, SERVICES_SPEC("Display the running processes", no_opts), &ro, compose_top, err);
 }
 
 static int cmd_compose_pull(struct berth *b, int argc, char **argv, berr_t *err)
@@ -370,13 +362,13 @@ static int cmd_compose_pull(struct berth *b, int argc, char **argv, berr_t *err)
 		{"ignore-pull-failures", 0, OPT_BOOL, &ro.force, "Pull what it can and ignores images with pull failures", NULL, false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
-	return simple(b, argc, argv, err, "Pull service images", opts, &ro, compose_pull);
+	return run_on_services(b, argc, argv, SERVICES_SPEC("Pull service images", opts), &ro, compose_pull, err);
 }
 
 static int cmd_compose_push(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	static struct compose_run_opts ro;
-	return simple(b, argc, argv, err, "Push service images", no_opts, &ro, compose_push);
+	return run_on_services(b, argc, argv, SERVICES_SPEC("Push service images", no_opts), &ro, compose_push, err);
 }
 
 static int cmd_compose_build(struct berth *b, int argc, char **argv, berr_t *err)
@@ -388,49 +380,43 @@ static int cmd_compose_build(struct berth *b, int argc, char **argv, berr_t *err
 		{"quiet", 'q', OPT_BOOL, &ro.quiet, "Don't print anything to STDOUT", NULL, false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
-	return simple(b, argc, argv, err, "Build or rebuild services", opts, &ro, compose_build);
+	return run_on_services(b, argc, argv, SERVICES_SPEC("Build or rebuild services", opts), &ro, compose_build, err);
 }
 
 static int cmd_compose_port(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	static struct compose_run_opts ro;
-	static const char *protocol;
-	static long index;
 	static const struct opt opts[] = {
-		{"protocol", 0, OPT_STRING, &protocol, "tcp or udp", "string", false},
-		{"index", 0, OPT_INT, &index, "Index of the container if service has multiple replicas", "int", false},
+		{"protocol", 0, OPT_STRING, &ro.protocol, "tcp or udp", "string", false},
+		{"index", 0, OPT_INT, &ro.index, "Index of the container if service has multiple replicas", "int", false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
 	static const struct cli_spec spec = {
 		.usage = "[OPTIONS] SERVICE PRIVATE_PORT", .summary = "Print the public port for a port binding",
 		.opts = opts, .min_args = 2, .max_args = 2,
 	};
-	struct cli_args a = {0};
-	cleanup_free char **owned_argv = NULL;
-	int r = cli_parse(&spec, argc, argv, &a, err);
-	owned_argv = a.argv;
+	cleanup_free char **args = NULL;
+	int r = parse_command(&spec, argc, argv, &ro, &args, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	ro.services = a.argv;
 	ro.nservices = 1;
-	ro.port = a.argv[1];
-	ro.protocol = protocol ? protocol : "tcp";
-	ro.index = index ? index : 1;
+	ro.port = ro.services[1];
+	if (!ro.protocol)
+		ro.protocol = "tcp";
+	if (!ro.index)
+		ro.index = 1;
 	return with_project(b, &ro, compose_port, err);
 }
 
 static int cmd_compose_exec(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	static struct compose_run_opts ro;
-	static bool no_tty, interactive = true, tty;
-	static struct strlist env;
+	static struct command_io io = {.interactive = true};
 	static const struct opt opts[] = {
 		{"detach", 'd', OPT_BOOL, &ro.detach, "Detached mode: Run command in the background", NULL, false},
-		{"env", 'e', OPT_LIST, &env, "Set environment variables", "stringArray", false},
+		{"env", 'e', OPT_LIST, &io.env, "Set environment variables", "stringArray", false},
 		{"index", 0, OPT_INT, &ro.index, "Index of the container if service has multiple replicas", "int", false},
-		{"no-TTY", 'T', OPT_BOOL, &no_tty, "Disable pseudo-TTY allocation", NULL, false},
-		{"interactive", 'i', OPT_BOOL, &interactive, "Keep STDIN open even if not attached", NULL, true},
-		{"tty", 't', OPT_BOOL, &tty, "Allocate a pseudo-TTY", NULL, true},
+		COMMAND_TTY_OPTS(io),
 		{"user", 'u', OPT_STRING, &ro.user, "Run the command as this user", "string", false},
 		{"workdir", 'w', OPT_STRING, &ro.workdir, "Path to workdir directory for this command", "string", false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
@@ -439,18 +425,11 @@ static int cmd_compose_exec(struct berth *b, int argc, char **argv, berr_t *err)
 		.usage = "[OPTIONS] SERVICE COMMAND [ARGS...]", .summary = "Execute a command in a running container",
 		.opts = opts, .min_args = 2, .max_args = -1, .stop_at_first_arg = true,
 	};
-	struct cli_args a = {0};
-	cleanup_free char **owned_argv = NULL;
-	int r = cli_parse(&spec, argc, argv, &a, err);
-	owned_argv = a.argv;
+	cleanup_free char **args = NULL;
+	int r = parse_command(&spec, argc, argv, &ro, &args, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	ro.services = a.argv;
-	ro.nservices = 1;
-	ro.cmd = a.argv + 1;
-	ro.ncmd = a.argc - 1;
-	ro.env = env.v;
-	ro.no_tty = no_tty || !tty;
+	service_then_command(&ro, &io);
 	if (!ro.index)
 		ro.index = 1;
 	return with_project(b, &ro, compose_exec, err);
@@ -459,21 +438,19 @@ static int cmd_compose_exec(struct berth *b, int argc, char **argv, berr_t *err)
 static int cmd_compose_run(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	static struct compose_run_opts ro;
-	static struct strlist env, publish, volume;
-	static bool no_tty, interactive = true, tty;
+	static struct command_io io = {.interactive = true};
+	static struct strlist publish, volume;
 	static const struct opt opts[] = {
 		{"detach", 'd', OPT_BOOL, &ro.detach, "Run container in background and print container ID", NULL, false},
 		{"rm", 0, OPT_BOOL, &ro.rm, "Automatically remove the container when it exits", NULL, false},
-		{"env", 'e', OPT_LIST, &env, "Set environment variables", "stringArray", false},
+		{"env", 'e', OPT_LIST, &io.env, "Set environment variables", "stringArray", false},
 		{"name", 0, OPT_STRING, &ro.name, "Assign a name to the container", "string", false},
 		{"entrypoint", 0, OPT_STRING, &ro.entrypoint, "Override the entrypoint of the image", "string", false},
 		{"no-deps", 0, OPT_BOOL, &ro.no_deps, "Don't start linked services", NULL, false},
 		{"publish", 'p', OPT_LIST, &publish, "Publish a container's port(s) to the host", "stringArray", false},
 		{"service-ports", 0, OPT_BOOL, &ro.service_ports, "Run command with all service's ports enabled and mapped to the host", NULL, false},
 		{"volume", 'v', OPT_LIST, &volume, "Bind mount a volume", "stringArray", false},
-		{"no-TTY", 'T', OPT_BOOL, &no_tty, "Disable pseudo-TTY allocation", NULL, false},
-		{"interactive", 'i', OPT_BOOL, &interactive, "Keep STDIN open even if not attached", NULL, true},
-		{"tty", 't', OPT_BOOL, &tty, "Allocate a pseudo-TTY", NULL, true},
+		COMMAND_TTY_OPTS(io),
 		{"user", 'u', OPT_STRING, &ro.user, "Run as specified username or uid", "string", false},
 		{"workdir", 'w', OPT_STRING, &ro.workdir, "Working directory inside the container", "string", false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
@@ -482,43 +459,32 @@ static int cmd_compose_run(struct berth *b, int argc, char **argv, berr_t *err)
 		.usage = "[OPTIONS] SERVICE [COMMAND] [ARGS...]", .summary = "Run a one-off command on a service",
 		.opts = opts, .min_args = 1, .max_args = -1, .stop_at_first_arg = true,
 	};
-	struct cli_args a = {0};
-	cleanup_free char **owned_argv = NULL;
-	int r = cli_parse(&spec, argc, argv, &a, err);
-	owned_argv = a.argv;
+	cleanup_free char **args = NULL;
+	int r = parse_command(&spec, argc, argv, &ro, &args, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	ro.services = a.argv;
-	ro.nservices = 1;
-	ro.cmd = a.argv + 1;
-	ro.ncmd = a.argc - 1;
-	ro.env = env.v;
+	service_then_command(&ro, &io);
 	ro.publish = publish.v;
 	ro.volume = volume.v;
-	ro.no_tty = no_tty || !tty;
 	return with_project(b, &ro, compose_run, err);
 }
 
 static int cmd_compose_ls(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	static struct compose_run_opts ro;
-	static const char *format;
 	static const struct opt opts[] = {
 		{"all", 'a', OPT_BOOL, &ro.all, "Show all stopped Compose projects", NULL, false},
 		{"quiet", 'q', OPT_BOOL, &ro.quiet, "Only display project names", NULL, false},
-		{"format", 0, OPT_STRING, &format, "Format the output. Values: [table | json]", "string", false},
+		{"format", 0, OPT_STRING, &ro.format, "Format the output. Values: [table | json]", "string", false},
 		{NULL, 0, 0, NULL, NULL, NULL, false},
 	};
 	static const struct cli_spec spec = {
 		.usage = "[OPTIONS]", .summary = "List running compose projects", .opts = opts, .min_args = 0, .max_args = 0,
 	};
-	struct cli_args a = {0};
-	cleanup_free char **owned_argv = NULL;
-	int r = cli_parse(&spec, argc, argv, &a, err);
-	owned_argv = a.argv;
+	cleanup_free char **args = NULL;
+	int r = parse_command(&spec, argc, argv, &ro, &args, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	ro.format = format;
 	return compose_ls(b, &ro, err);
 }
 

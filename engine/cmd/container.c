@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "format.h"
+#include "objects.h"
 #include "../core/cleanup.h"
 #include "../core/container.h"
 #include "../core/ctrlist.h"
@@ -368,22 +369,12 @@ int cmd_container_prune(struct berth *b, int argc, char **argv, berr_t *err)
 		strlist_free(&filters);
 		return -1;
 	}
-	if (!force) {
-		char line[64] = "";
-		printf("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
-		fflush(stdout);
-		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
-			goto out;
-	}
+	if (!force && !cli_confirm("WARNING! This will remove all stopped containers."))
+		goto out;
 	if ((r = container_prune(b, &pf, &removed, &reclaimed, err)) < 0)
 		goto out;
-	if (removed[0]) {
-		printf("Deleted Containers:\n");
-		for (char **p = removed; *p; p++)
-			printf("%s\n", *p);
-		printf("\n");
-	}
-	image_human_size4(reclaimed, size, sizeof(size));
+	print_deleted("Containers", removed);
+	human_size_decimal((double)reclaimed, size, sizeof(size));
 	printf("Total reclaimed space: %s\n", size);
 out:
 	free((void *)pf.labels);
@@ -535,7 +526,7 @@ int cmd_stats(struct berth *b, int argc, char **argv, berr_t *err)
 /* ---- inspect ---------------------------------------------------------------------- */
 
 /* docker inspect: containers first, then images (--type restricts it). */
-static int inspect_objects(struct berth *b, int argc, char **argv, const char *type, const char *format, bool size,
+static int inspect_by_type(struct berth *b, int argc, char **argv, const char *type, const char *format, bool size,
 			   berr_t *err)
 {
 	json_t *arr = json_array();
@@ -644,7 +635,7 @@ int cmd_inspect_any(struct berth *b, int argc, char **argv, berr_t *err)
 		free(a.argv);
 		return cli_usage_error(err, "\"%s\" is not a valid value for --type", type);
 	}
-	r = inspect_objects(b, a.argc, a.argv, type, format, size, err);
+	r = inspect_by_type(b, a.argc, a.argv, type, format, size, err);
 	free(a.argv);
 	return r;
 }
@@ -667,7 +658,7 @@ int cmd_container_inspect(struct berth *b, int argc, char **argv, berr_t *err)
 
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
-	r = inspect_objects(b, a.argc, a.argv, "container", format, size, err);
+	r = inspect_by_type(b, a.argc, a.argv, "container", format, size, err);
 	free(a.argv);
 	return r;
 }

@@ -4,6 +4,7 @@
  * "Error: MSG" with exit status 1, as docker's CLI exits. */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "objects.h"
 #include "../core/cleanup.h"
 #include "../core/container.h"
 #include "../core/endpoint.h"
@@ -17,14 +18,6 @@
 #include <string.h>
 
 #define END_OPTS {NULL, 0, 0, NULL, NULL, NULL, false}
-
-/* A daemon-side failure: exit status 1 unless the error says otherwise. */
-static int fail1(berr_t *err)
-{
-	if (*err && (*err)->status == BERTH_EXIT_ERROR && !(*err)->plain)
-		(*err)->status = 1;
-	return -1;
-}
 
 /* ---- create -------------------------------------------------------------- */
 
@@ -75,7 +68,7 @@ out:
 	strlist_free(&subnets);
 	strlist_free(&labels);
 	strlist_free(&options);
-	return r < 0 ? fail1(err) : r == 1 ? 0 : r;
+	return r < 0 ? daemon_failure(err) : r == 1 ? 0 : r;
 }
 
 /* ---- ls ------------------------------------------------------------------- */
@@ -95,85 +88,17 @@ static void net_filters_free(struct net_filters *f)
 	strlist_free(&f->type);
 }
 
+static const char *const net_types[] = {"custom", "builtin", NULL};
+
 static int parse_net_filters(const struct strlist *in, struct net_filters *f, berr_t *err)
 {
+	const struct filter_key keys[] = {
+		{"name", &f->name, NULL},   {"id", &f->id, NULL},       {"driver", &f->driver, NULL},
+		{"label", &f->label, NULL}, {"scope", &f->scope, NULL}, {"type", &f->type, net_types},
+		{NULL, NULL, NULL},
+	};
 	memset(f, 0, sizeof(*f));
-	f->dangling = -1;
-	for (size_t i = 0; i < in->n; i++) {
-		const char *s = in->v[i], *eq = strchr(s, '=');
-		if (!eq)
-			return berr_make_status(err, 1, 0, "bad format of filter (expected name=value)");
-		size_t kl = (size_t)(eq - s);
-		const char *v = eq + 1;
-		if (kl == 4 && strncmp(s, "name", 4) == 0)
-			strlist_push(&f->name, v);
-		else if (kl == 2 && strncmp(s, "id", 2) == 0)
-			strlist_push(&f->id, v);
-		else if (kl == 6 && strncmp(s, "driver", 6) == 0)
-			strlist_push(&f->driver, v);
-		else if (kl == 5 && strncmp(s, "label", 5) == 0)
-			strlist_push(&f->label, v);
-		else if (kl == 5 && strncmp(s, "scope", 5) == 0)
-			strlist_push(&f->scope, v);
-		else if (kl == 4 && strncmp(s, "type", 4) == 0) {
-			if (strcmp(v, "custom") != 0 && strcmp(v, "builtin") != 0)
-				return berr_make_status(err, 1, 0, "invalid filter: 'type'='%s'", v);
-			strlist_push(&f->type, v);
-		} else if (kl == 8 && strncmp(s, "dangling", 8) == 0) {
-			if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-				f->dangling = 1;
-			else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-				f->dangling = 0;
-			else
-				return berr_make_status(err, 1, 0, "Invalid filter 'dangling=%s'", v);
-		} else {
-			return berr_make_status(err, 1, 0, "Invalid filter '%.*s'", (int)kl, s);
-		}
-	}
-	return 0;
-}
-
-/* docker's label filter: "key" (present) or "key=value". */
-static bool labels_match(json_t *labels, const struct strlist *want)
-{
-	for (size_t i = 0; i < want->n; i++) {
-		const char *w = want->v[i], *eq = strchr(w, '=');
-		cleanup_free char *k = eq ? xstrndup(w, (size_t)(eq - w)) : xstrdup(w);
-		json_t *v = json_object_get(labels, k);
-		if (!v || (eq && strcmp(json_string_value(v) ? json_string_value(v) : "", eq + 1) != 0))
-			return false;
-	}
-	return true;
-}
-
-static bool any_substr(const struct strlist *l, const char *s)
-{
-	if (l->n == 0)
-		return true;
-	for (size_t i = 0; i < l->n; i++)
-		if (strstr(s, l->v[i]))
-			return true;
-	return false;
-}
-
-static bool any_prefix(const struct strlist *l, const char *s)
-{
-	if (l->n == 0)
-		return true;
-	for (size_t i = 0; i < l->n; i++)
-		if (str_has_prefix(s, l->v[i]))
-			return true;
-	return false;
-}
-
-static bool any_equal(const struct strlist *l, const char *s)
-{
-	if (l->n == 0)
-		return true;
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(s, l->v[i]) == 0)
-			return true;
-	return false;
+	return filters_parse(in, keys, &f->dangling, err);
 }
 
 static const char *net_column(const char *field, void *ctx)
@@ -187,22 +112,6 @@ static const char *net_column(const char *field, void *ctx)
 		if (strcmp(field, map[i][0]) == 0)
 			return map[i][1];
 	return NULL;
-}
-
-static char *labels_string(json_t *labels)
-{
-	const char *k;
-	json_t *v;
-	size_t len = 0;
-	char *s = NULL;
-	FILE *m = open_memstream(&s, &len);
-	bool first = true;
-	json_object_foreach(labels, k, v) {
-		fprintf(m, "%s%s=%s", first ? "" : ",", k, json_string_value(v) ? json_string_value(v) : "");
-		first = false;
-	}
-	fclose(m);
-	return s;
 }
 
 int cmd_network_ls(struct berth *b, int argc, char **argv, berr_t *err)
@@ -237,7 +146,7 @@ int cmd_network_ls(struct berth *b, int argc, char **argv, berr_t *err)
 	r = parse_net_filters(&filters, &f, err);
 	strlist_free(&filters);
 	if (r < 0)
-		return fail1(err);
+		return daemon_failure(err);
 	if (quiet && (!format || !*format))
 		format = "{{.ID}}";
 	if (tmpl_parse_format(format, "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", &t, err) < 0) {
@@ -245,15 +154,16 @@ int cmd_network_ls(struct berth *b, int argc, char **argv, berr_t *err)
 		return -1;
 	}
 	if (network_list(b, &v, &n, err) < 0) {
-		r = fail1(err);
+		r = daemon_failure(err);
 		goto out;
 	}
 	rows = json_array();
 	for (size_t i = 0; i < n; i++) {
 		struct network *nw = v[i];
 		char created[64];
-		if (!any_substr(&f.name, nw->name) || !any_prefix(&f.id, nw->id) || !any_equal(&f.driver, nw->driver) ||
-		    !any_equal(&f.scope, "local") || !any_equal(&f.type, nw->predefined ? "builtin" : "custom") ||
+		if (!filter_any_substr(&f.name, nw->name) || !filter_any_prefix(&f.id, nw->id) ||
+		    !filter_any_equal(&f.driver, nw->driver) || !filter_any_equal(&f.scope, "local") ||
+		    !filter_any_equal(&f.type, nw->predefined ? "builtin" : "custom") ||
 		    !labels_match(nw->labels, &f.label))
 			continue;
 		if (f.dangling >= 0) {
@@ -284,29 +194,14 @@ out:
 
 /* ---- inspect ---------------------------------------------------------------- */
 
-/* The shared shape of docker's inspect commands: every object found is
- * printed (as a JSON array, or through --format), then the misses. */
-int print_inspect(json_t *arr, const char *format, berr_t *err)
+static json_t *find_network(struct berth *b, const char *name, berr_t *err)
 {
-	if (format && *format) {
-		struct tmpl *t = NULL;
-		size_t i;
-		json_t *it;
-		if (tmpl_parse(format, &t, err) < 0)
-			return -1;
-		json_array_foreach(arr, i, it) {
-			if (tmpl_exec(t, it, stdout, err) < 0) {
-				tmpl_free(t);
-				return -1;
-			}
-			fputc('\n', stdout);
-		}
-		tmpl_free(t);
-		return 0;
-	}
-	cleanup_free char *out = oci_dump_docker(arr, true);
-	printf("%s\n", out);
-	return 0;
+	struct network *nw = NULL;
+	if (network_find(b, name, &nw, err) < 0)
+		return NULL;
+	json_t *j = network_inspect_json(b, nw);
+	network_free(nw);
+	return j;
 }
 
 int cmd_network_inspect(struct berth *b, int argc, char **argv, berr_t *err)
@@ -323,38 +218,13 @@ int cmd_network_inspect(struct berth *b, int argc, char **argv, berr_t *err)
 		.opts = opts, .min_args = 1, .max_args = -1,
 	};
 	struct cli_args a;
-	cleanup_berr berr_t first = NULL;
-	json_t *arr = json_array();
-	int r, failed = 0;
+	int r;
 
-	if ((r = cli_parse(&spec, argc, argv, &a, err)) != 0) {
-		json_decref(arr);
+	if ((r = cli_parse(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
-	}
-	for (int i = 0; i < a.argc; i++) {
-		struct network *nw = NULL;
-		cleanup_berr berr_t e = NULL;
-		if (network_find(b, a.argv[i], &nw, &e) < 0) {
-			if (!first)
-				first = steal_pointer(&e);
-			else
-				fprintf(stderr, "Error: %s\n", e->msg);
-			failed++;
-			continue;
-		}
-		json_array_append_new(arr, network_inspect_json(b, nw));
-		network_free(nw);
-	}
+	r = inspect_objects(b, a.argc, a.argv, find_network, format, err);
 	free(a.argv);
-	r = print_inspect(arr, format, err);
-	json_decref(arr);
-	if (r < 0)
-		return -1;
-	if (failed) {
-		*err = steal_pointer(&first);
-		return fail1(err);
-	}
-	return 0;
+	return r;
 }
 
 /* ---- rm / prune --------------------------------------------------------------- */
@@ -419,13 +289,8 @@ int cmd_network_prune(struct berth *b, int argc, char **argv, berr_t *err)
 	if (!force && !cli_confirm("WARNING! This will remove all custom networks not used by at least one container."))
 		return 0;
 	if (network_prune(b, &removed, err) < 0)
-		return fail1(err);
-	if (removed[0]) {
-		printf("Deleted Networks:\n");
-		for (char **p = removed; *p; p++)
-			printf("%s\n", *p);
-		printf("\n");
-	}
+		return daemon_failure(err);
+	print_deleted("Networks", removed);
 	return 0;
 }
 
@@ -459,7 +324,7 @@ int cmd_network_connect(struct berth *b, int argc, char **argv, berr_t *err)
 out:
 	strlist_free(&aliases);
 	strlist_free(&links);
-	return r < 0 ? fail1(err) : r == 1 ? 0 : r;
+	return r < 0 ? daemon_failure(err) : r == 1 ? 0 : r;
 }
 
 int cmd_network_disconnect(struct berth *b, int argc, char **argv, berr_t *err)
@@ -480,5 +345,5 @@ int cmd_network_disconnect(struct berth *b, int argc, char **argv, berr_t *err)
 		return r < 0 ? -1 : 0;
 	r = endpoint_disconnect(b, a.argv[0], a.argv[1], force, err);
 	free(a.argv);
-	return r < 0 ? fail1(err) : 0;
+	return r < 0 ? daemon_failure(err) : 0;
 }

@@ -1,15 +1,18 @@
 /* storage.c: `system df`, `system prune` and `system check`: what the
  * store holds, giving back what nothing uses, and checking it is whole.
  *
- * system prune handles images here; containers, networks, volumes and
- * build cache join it as those parts of the engine land. */
+ * system prune goes through image prune's prune_images_confirmed, with
+ * containers, networks and volumes before the images; berth keeps no
+ * build cache to prune. */
 #define _GNU_SOURCE
 #include "commands.h"
 #include "format.h"
+#include "objects.h"
 #include "../core/check.h"
 #include "../core/image.h"
 #include "../core/ref.h"
 #include "../core/tabwriter.h"
+#include "../core/units.h"
 #include "../core/util.h"
 #include "../core/cleanup.h"
 #include "../core/container.h"
@@ -49,8 +52,8 @@ static json_t *df_row(const char *type, long total, long active, const char *siz
 static json_t *df_usage_row(const char *type, const struct disk_usage *u)
 {
 	char size[32], rec[32], recp[48];
-	image_human_size4(u->size, size, sizeof(size));
-	image_human_size4(u->reclaimable, rec, sizeof(rec));
+	human_size_decimal((double)u->size, size, sizeof(size));
+	human_size_decimal((double)u->reclaimable, rec, sizeof(rec));
 	if (u->size > 0)
 		snprintf(recp, sizeof(recp), "%s (%lld%%)", rec, u->reclaimable * 100 / u->size);
 	else
@@ -74,7 +77,6 @@ int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
 	};
 	struct cli_args a;
 	struct image_usage u;
-	char size[32], rec[32], recp[48];
 	json_t *rows;
 	int r;
 
@@ -85,15 +87,9 @@ int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
 		(*err)->status = 1;
 		return -1;
 	}
-	image_human_size4(u.size, size, sizeof(size));
-	image_human_size4(u.reclaimable, rec, sizeof(rec));
-	if (u.size > 0)
-		snprintf(recp, sizeof(recp), "%s (%lld%%)", rec, u.reclaimable * 100 / u.size);
-	else
-		snprintf(recp, sizeof(recp), "%s", rec);
 	rows = json_array();
-	json_array_append_new(rows, df_row("Images", u.images, u.active, size, recp));
-	struct disk_usage cu, vu;
+	struct disk_usage iu = {u.images, u.active, u.size, u.reclaimable}, cu, vu;
+	json_array_append_new(rows, df_usage_row("Images", &iu));
 	if (disk_usage_containers(b, &cu, err) < 0 || disk_usage_volumes(b, &vu, err) < 0) {
 		json_decref(rows);
 		(*err)->status = 1;
@@ -148,10 +144,10 @@ static int df_verbose(struct berth *b, berr_t *err)
 	for (size_t i = 0; i < n; i++) {
 		char sid[13], since[64], sz[32], usz[32];
 		image_short_id(s[i].id, sid);
-		image_human_since(s[i].created, since, sizeof(since));
+		human_since(s[i].created, since, sizeof(since));
 		/* docker: SIZE with 3 significant digits, UNIQUE SIZE with 4 */
-		image_human_size(s[i].size, sz, sizeof(sz));
-		image_human_size4(s[i].size, usz, sizeof(usz));
+		human_size_decimal3((double)s[i].size, sz, sizeof(sz));
+		human_size_decimal((double)s[i].size, usz, sizeof(usz));
 		/* CONTAINERS: how many use it, in any state */
 		int users = 0;
 		for (size_t k = 0; k < nc; k++)
@@ -201,35 +197,56 @@ fail:
 	return -1;
 }
 
-struct prune_out {
-	bool header;
+struct system_prune {
+	bool volumes, filtered;
 };
 
-static void prune_emit(void *ctx, const char *what, const char *name)
+/* What docker's system prune removes before the images: stopped
+ * containers, unused networks and, with --volumes, unused anonymous
+ * volumes, each block as its own prune prints it. */
+static int prune_before_images(struct berth *b, const struct image_prune_filter *pf, long long *reclaimed, void *ctx,
+			       berr_t *err)
 {
-	struct prune_out *p = ctx;
-	if (!p->header) {
-		printf("Deleted Images:\n");
-		p->header = true;
+	const struct system_prune *sp = ctx;
+	long long part = 0;
+	cleanup_strv char **ctrs = NULL;
+	if (container_prune(b, pf, &ctrs, &part, err) < 0)
+		return -1;
+	print_deleted("Containers", ctrs);
+	*reclaimed += part;
+	/* berth's network prune takes no filters: with filters given, no
+	 * network goes rather than one they would have kept */
+	if (!sp->filtered) {
+		cleanup_strv char **nets = NULL;
+		if (network_prune(b, &nets, err) < 0)
+			return -1;
+		print_deleted("Networks", nets);
 	}
-	printf("%s: %s\n", what, name);
+	if (sp->volumes) {
+		cleanup_strv char **vols = NULL;
+		part = 0;
+		if (volume_prune(b, false, &vols, &part, err) < 0)
+			return -1;
+		print_deleted("Volumes", vols);
+		*reclaimed += part;
+	}
+	return 0;
 }
 
-/* "Deleted X:" and one line per name, then the blank line docker's
- * Fprintln of that block leaves. */
-static void print_deleted(const char *what, char **names)
+static char *system_prune_warning(bool volumes, bool all)
 {
-	if (!names || !names[0])
-		return;
-	printf("Deleted %s:\n", what);
-	for (char **p = names; *p; p++)
-		printf("%s\n", *p);
-	printf("\n");
+	return xasprintf("WARNING! This will remove:\n"
+			 "  - all stopped containers\n"
+			 "  - all networks not used by at least one container\n"
+			 "%s%s",
+			 volumes ? "  - all anonymous volumes not used by at least one container\n" : "",
+			 all ? "  - all images without at least one container associated to them\n  - all build cache\n"
+			     : "  - all dangling images\n  - unused build cache\n");
 }
 
 /* docker system prune: stopped containers, unused networks, (with
  * --volumes) unused anonymous volumes, then dangling (or, with -a, all
- * unused) images, in that order, each block as its own prune prints it. */
+ * unused) images, in that order. */
 int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	bool all = false, force = false, volumes = false;
@@ -245,79 +262,19 @@ int cmd_system_prune(struct berth *b, int argc, char **argv, berr_t *err)
 		.usage = "[OPTIONS]", .summary = "Remove unused data", .opts = opts, .min_args = 0, .max_args = 0,
 	};
 	struct cli_args a;
-	struct prune_out p = {false};
-	long long reclaimed = 0, part = 0;
-	char size[32];
 	int r;
 
 	if ((r = cli_parse(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
 	free(a.argv);
-	struct image_prune_filter pf;
-	r = image_prune_filter_parse(filters.v, &pf, err);
-	if (r < 0) {
-		free((void *)pf.labels);
-		free((void *)pf.not_labels);
-		strlist_free(&filters);
+	struct system_prune sp = {volumes, filters.n > 0};
+	cleanup_free char *dangling_warning = system_prune_warning(volumes, false);
+	cleanup_free char *all_warning = system_prune_warning(volumes, true);
+	const char *const warning[2] = {dangling_warning, all_warning};
+	r = prune_images_confirmed(b, all, force, warning, &filters, prune_before_images, &sp, err);
+	if (r < 0)
 		(*err)->status = 1;
-		return -1;
-	}
-	if (pf.dangling == 0)
-		all = true;
-	if (!force) {
-		cleanup_free char *warning = xasprintf(
-			"WARNING! This will remove:\n"
-			"  - all stopped containers\n"
-			"  - all networks not used by at least one container\n"
-			"%s%s",
-			volumes ? "  - all anonymous volumes not used by at least one container\n" : "",
-			all ? "  - all images without at least one container associated to them\n  - all build cache\n"
-			    : "  - all dangling images\n  - unused build cache\n");
-		if (!cli_confirm(warning)) {
-			free((void *)pf.labels);
-			free((void *)pf.not_labels);
-			strlist_free(&filters);
-			return 0;
-		}
-	}
-	{
-		cleanup_strv char **ctrs = NULL;
-		if ((r = container_prune(b, &pf, &ctrs, &part, err)) == 0) {
-			print_deleted("Containers", ctrs);
-			reclaimed += part;
-		}
-	}
-	/* berth's network prune takes no filters: with filters given, no
-	 * network goes rather than one they would have kept */
-	if (r == 0 && !filters.n) {
-		cleanup_strv char **nets = NULL;
-		if ((r = network_prune(b, &nets, err)) == 0)
-			print_deleted("Networks", nets);
-	}
-	if (r == 0 && volumes) {
-		cleanup_strv char **vols = NULL;
-		if ((r = volume_prune(b, false, &vols, &part, err)) == 0) {
-			print_deleted("Volumes", vols);
-			reclaimed += part;
-		}
-	}
-	if (r == 0) {
-		part = 0;
-		r = image_prune(b, all, &pf, prune_emit, &p, &part, err);
-		if (p.header)
-			printf("\n");
-		reclaimed += part;
-	}
-	free((void *)pf.labels);
-	free((void *)pf.not_labels);
-	strlist_free(&filters);
-	if (r < 0) {
-		(*err)->status = 1;
-		return -1;
-	}
-	image_human_size4(reclaimed, size, sizeof(size));
-	printf("Total reclaimed space: %s\n", size);
-	return 0;
+	return r;
 }
 
 static void print_check(void *ctx, const char *line)

@@ -3,9 +3,11 @@
  * would return print as "Error: MSG", exit status 1, as docker's CLI. */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "objects.h"
 #include "../core/cleanup.h"
 #include "../core/image.h"
 #include "../core/template.h"
+#include "../core/units.h"
 #include "../core/util.h"
 #include "../core/volume.h"
 
@@ -14,13 +16,6 @@
 #include <string.h>
 
 #define END_OPTS {NULL, 0, 0, NULL, NULL, NULL, false}
-
-static int fail1(berr_t *err)
-{
-	if (*err && (*err)->status == BERTH_EXIT_ERROR && !(*err)->plain)
-		(*err)->status = 1;
-	return -1;
-}
 
 int cmd_volume_create(struct berth *b, int argc, char **argv, berr_t *err)
 {
@@ -55,7 +50,7 @@ int cmd_volume_create(struct berth *b, int argc, char **argv, berr_t *err)
 	if (r == 0)
 		printf("%s\n", v->name);
 	else
-		r = fail1(err);
+		r = daemon_failure(err);
 	volume_free(v);
 out:
 	strlist_free(&labels);
@@ -83,53 +78,18 @@ struct vol_filters {
 
 static int parse_vol_filters(const struct strlist *in, struct vol_filters *f, berr_t *err)
 {
+	const struct filter_key keys[] = {
+		{"name", &f->name, NULL}, {"label", &f->label, NULL}, {"driver", &f->driver, NULL}, {NULL, NULL, NULL},
+	};
 	memset(f, 0, sizeof(*f));
-	f->dangling = -1;
-	for (size_t i = 0; i < in->n; i++) {
-		const char *s = in->v[i], *eq = strchr(s, '=');
-		if (!eq)
-			return berr_make_status(err, 1, 0, "bad format of filter (expected name=value)");
-		size_t kl = (size_t)(eq - s);
-		const char *v = eq + 1;
-		if (kl == 8 && strncmp(s, "dangling", 8) == 0) {
-			if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-				f->dangling = 1;
-			else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-				f->dangling = 0;
-			else
-				return berr_make_status(err, 1, 0, "Invalid filter 'dangling=%s'", v);
-		} else if (kl == 4 && strncmp(s, "name", 4) == 0) {
-			strlist_push(&f->name, v);
-		} else if (kl == 5 && strncmp(s, "label", 5) == 0) {
-			strlist_push(&f->label, v);
-		} else if (kl == 6 && strncmp(s, "driver", 6) == 0) {
-			strlist_push(&f->driver, v);
-		} else {
-			return berr_make_status(err, 1, 0, "Invalid filter '%.*s'", (int)kl, s);
-		}
-	}
-	return 0;
+	return filters_parse(in, keys, &f->dangling, err);
 }
 
 static bool vol_matches(struct berth *b, const struct volume *v, const struct vol_filters *f)
 {
-	bool ok = f->name.n == 0;
-	for (size_t i = 0; i < f->name.n && !ok; i++)
-		ok = strstr(v->name, f->name.v[i]) != NULL;
-	if (!ok)
+	if (!filter_any_substr(&f->name, v->name) || !filter_any_equal(&f->driver, v->driver) ||
+	    !labels_match(v->labels, &f->label))
 		return false;
-	ok = f->driver.n == 0;
-	for (size_t i = 0; i < f->driver.n && !ok; i++)
-		ok = strcmp(v->driver, f->driver.v[i]) == 0;
-	if (!ok)
-		return false;
-	for (size_t i = 0; i < f->label.n; i++) {
-		const char *w = f->label.v[i], *eq = strchr(w, '=');
-		cleanup_free char *k = eq ? xstrndup(w, (size_t)(eq - w)) : xstrdup(w);
-		json_t *lv = json_object_get(v->labels, k);
-		if (!lv || (eq && strcmp(json_string_value(lv) ? json_string_value(lv) : "", eq + 1) != 0))
-			return false;
-	}
 	if (f->dangling >= 0) {
 		cleanup_strv char **users = volume_users(b, v->name);
 		if ((users[0] == NULL) != (f->dangling == 1))
@@ -175,24 +135,14 @@ int cmd_volume_ls(struct berth *b, int argc, char **argv, berr_t *err)
 	if ((r = tmpl_parse_format(format, "table {{.Driver}}\t{{.Name}}", &t, err)) < 0)
 		goto out;
 	if ((r = volume_list(b, &v, &n, err)) < 0) {
-		r = fail1(err);
+		r = daemon_failure(err);
 		goto out;
 	}
 	rows = json_array();
 	for (size_t i = 0; i < n; i++) {
 		if (!vol_matches(b, v[i], &f))
 			continue;
-		size_t len = 0;
-		char *labels = NULL;
-		FILE *m = open_memstream(&labels, &len);
-		const char *k;
-		json_t *lv;
-		bool first = true;
-		json_object_foreach(v[i]->labels, k, lv) {
-			fprintf(m, "%s%s=%s", first ? "" : ",", k, json_string_value(lv) ? json_string_value(lv) : "");
-			first = false;
-		}
-		fclose(m);
+		char *labels = labels_string(v[i]->labels);
 		cleanup_strv char **users = volume_users(b, v[i]->name);
 		size_t nu = 0;
 		while (users[nu])
@@ -211,7 +161,17 @@ out:
 	strlist_free(&f.name);
 	strlist_free(&f.label);
 	strlist_free(&f.driver);
-	return r < 0 ? fail1(err) : 0;
+	return r < 0 ? daemon_failure(err) : 0;
+}
+
+static json_t *find_volume(struct berth *b, const char *name, berr_t *err)
+{
+	struct volume *v = NULL;
+	if (volume_get(b, name, &v, err) < 0)
+		return NULL;
+	json_t *j = volume_inspect_json(v);
+	volume_free(v);
+	return j;
 }
 
 int cmd_volume_inspect(struct berth *b, int argc, char **argv, berr_t *err)
@@ -226,38 +186,13 @@ int cmd_volume_inspect(struct berth *b, int argc, char **argv, berr_t *err)
 		.opts = opts, .min_args = 1, .max_args = -1,
 	};
 	struct cli_args a;
-	cleanup_berr berr_t first = NULL;
-	json_t *arr = json_array();
-	int r, failed = 0;
+	int r;
 
-	if ((r = cli_parse(&spec, argc, argv, &a, err)) != 0) {
-		json_decref(arr);
+	if ((r = cli_parse(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
-	}
-	for (int i = 0; i < a.argc; i++) {
-		struct volume *v = NULL;
-		cleanup_berr berr_t e = NULL;
-		if (volume_get(b, a.argv[i], &v, &e) < 0) {
-			if (!first)
-				first = steal_pointer(&e);
-			else
-				fprintf(stderr, "Error: %s\n", e->msg);
-			failed++;
-			continue;
-		}
-		json_array_append_new(arr, volume_inspect_json(v));
-		volume_free(v);
-	}
+	r = inspect_objects(b, a.argc, a.argv, find_volume, format, err);
 	free(a.argv);
-	r = print_inspect(arr, format, err);
-	json_decref(arr);
-	if (r < 0)
-		return -1;
-	if (failed) {
-		*err = steal_pointer(&first);
-		return fail1(err);
-	}
-	return 0;
+	return r;
 }
 
 int cmd_volume_rm(struct berth *b, int argc, char **argv, berr_t *err)
@@ -326,14 +261,9 @@ int cmd_volume_prune(struct berth *b, int argc, char **argv, berr_t *err)
 				       : "WARNING! This will remove anonymous local volumes not used by at least one container."))
 		return 0;
 	if (volume_prune(b, all, &removed, &reclaimed, err) < 0)
-		return fail1(err);
-	if (removed[0]) {
-		printf("Deleted Volumes:\n");
-		for (char **p = removed; *p; p++)
-			printf("%s\n", *p);
-		printf("\n");
-	}
-	image_human_size(reclaimed, size, sizeof(size));
+		return daemon_failure(err);
+	print_deleted("Volumes", removed);
+	human_size_decimal3((double)reclaimed, size, sizeof(size));
 	printf("Total reclaimed space: %s\n", size);
 	return 0;
 }

@@ -128,14 +128,42 @@ static void on_cancel(int sig)
 
 /* ---- errors ------------------------------------------------------------- */
 
-/* Print docker's excerpt of the Dockerfile around a line. */
+/* Print docker's excerpt of the Dockerfile around the instruction that
+ * starts at `line` (BuildKit's errdefs Source.Print): the instruction's
+ * lines marked, with up to two lines of context either side of a one-line
+ * instruction and one of a longer one. */
+static void excerpt_to(FILE *f, struct builder *B, int line)
+{
+	int start = line, end = line, n = (int)B->n_dflines;
+	for (size_t i = 0; i < B->df.n; i++)
+		if (B->df.ins[i].line == line && B->df.ins[i].end_line > line)
+			end = B->df.ins[i].end_line;
+	if (start < 1 || start > n)
+		return;
+	if (end > n)
+		end = n;
+	int first = start, last = end;
+	int pad = start == end ? 4 : 2;
+	for (int p = 0; p < pad;) {
+		if (start > 1) {
+			start--;
+			p++;
+		}
+		if (end != n) {
+			end++;
+			p++;
+		}
+		p++;
+	}
+	fprintf(f, "%s:%d\n--------------------\n", B->dfname, line);
+	for (int i = start; i <= end; i++)
+		fprintf(f, " %3d | %s %s\n", i, i >= first && i <= last ? ">>>" : "   ", B->dflines[i - 1]);
+	fprintf(f, "--------------------\n");
+}
+
 static void excerpt(struct builder *B, int line)
 {
-	fprintf(stderr, "%s:%d\n--------------------\n", B->dfname, line);
-	int from = line - 2 < 1 ? 1 : line - 2;
-	for (int i = from; i <= line && (size_t)i <= B->n_dflines; i++)
-		fprintf(stderr, "%4d | %s %s\n", i, i == line ? ">>>" : "   ", B->dflines[i - 1]);
-	fprintf(stderr, "--------------------\n");
+	excerpt_to(stderr, B, line);
 }
 
 /* Turn err into "Dockerfile:LINE: message", status 1, printed as is. */
@@ -310,6 +338,140 @@ static void state_scratch(struct sstate *s)
 	s->id = NULL;
 }
 
+/* ---- history text, as docker's classic builder writes it ----------------- */
+
+static void buf_add(char **buf, size_t *len, size_t *cap, const char *t)
+{
+	size_t l = strlen(t);
+	if (*len + l + 1 > *cap)
+		*buf = xrealloc(*buf, *cap = (*len + l + 1) * 2);
+	memcpy(*buf + *len, t, l + 1);
+	*len += l;
+}
+
+/* Go's strconv.Quote for the ASCII range (other bytes, UTF-8, pass): the
+ * classic builder prints CMD and ENTRYPOINT with %q. */
+static void go_quote_into(char **buf, size_t *len, size_t *cap, const char *str)
+{
+	buf_add(buf, len, cap, "\"");
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+		char t[8];
+		switch (*p) {
+		case '"': snprintf(t, sizeof(t), "\\\""); break;
+		case '\\': snprintf(t, sizeof(t), "\\\\"); break;
+		case '\a': snprintf(t, sizeof(t), "\\a"); break;
+		case '\b': snprintf(t, sizeof(t), "\\b"); break;
+		case '\f': snprintf(t, sizeof(t), "\\f"); break;
+		case '\n': snprintf(t, sizeof(t), "\\n"); break;
+		case '\r': snprintf(t, sizeof(t), "\\r"); break;
+		case '\t': snprintf(t, sizeof(t), "\\t"); break;
+		case '\v': snprintf(t, sizeof(t), "\\v"); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				snprintf(t, sizeof(t), "\\x%02x", *p);
+			else
+				snprintf(t, sizeof(t), "%c", *p);
+		}
+		buf_add(buf, len, cap, t);
+	}
+	buf_add(buf, len, cap, "\"");
+}
+
+/* fmt's %q of a []string: ["a" "b c"]; with quote false, %v: [a b c]. */
+static char *go_list(json_t *arr, bool quote)
+{
+	size_t len = 0, cap = 64, i;
+	char *buf = xmalloc(cap);
+	json_t *e;
+	buf[0] = '\0';
+	buf_add(&buf, &len, &cap, "[");
+	json_array_foreach(arr, i, e) {
+		const char *v = json_string_value(e);
+		if (i)
+			buf_add(&buf, &len, &cap, " ");
+		if (quote)
+			go_quote_into(&buf, &len, &cap, v ? v : "");
+		else
+			buf_add(&buf, &len, &cap, v ? v : "");
+	}
+	buf_add(&buf, &len, &cap, "]");
+	return buf;
+}
+
+/* Go's time.Duration.String(): 1m30s, 0s, 1.5s, 500ms, 1h0m0s. */
+static void go_duration(long long d, char *out, size_t n)
+{
+	unsigned long long u = d < 0 ? (unsigned long long)-d : (unsigned long long)d;
+	const char *sign = d < 0 ? "-" : "";
+	char frac[16] = "";
+	int prec;
+	if (u == 0) {
+		snprintf(out, n, "0s");
+		return;
+	}
+	if (u < 1000ULL) {
+		snprintf(out, n, "%s%lluns", sign, u);
+		return;
+	}
+	prec = u < 1000000ULL ? 3 : u < 1000000000ULL ? 6 : 9;
+	unsigned long long p10 = 1;
+	for (int i = 0; i < prec; i++)
+		p10 *= 10;
+	unsigned long long whole = u / p10, f = u % p10;
+	if (f) {
+		snprintf(frac, sizeof(frac), ".%0*llu", prec, f);
+		for (size_t l = strlen(frac); frac[l - 1] == '0'; l--)
+			frac[l - 1] = '\0';
+	}
+	if (prec == 3) {
+		snprintf(out, n, "%s%llu%s\xc2\xb5s", sign, whole, frac);
+	} else if (prec == 6) {
+		snprintf(out, n, "%s%llu%sms", sign, whole, frac);
+	} else {
+		unsigned long long sec = whole % 60, min = whole / 60, hr = min / 60;
+		if (hr)
+			snprintf(out, n, "%s%lluh%llum%llu%ss", sign, hr, min % 60, sec, frac);
+		else if (min)
+			snprintf(out, n, "%s%llum%llu%ss", sign, min, sec, frac);
+		else
+			snprintf(out, n, "%s%llu%ss", sign, sec, frac);
+	}
+}
+
+/* The classic builder's HEALTHCHECK %q of *container.HealthConfig:
+ * &{["CMD" "true"] "1m30s" "0s" "0s" "0s" '\x03'}: Test, then Interval,
+ * Timeout, StartPeriod, StartInterval as quoted durations, then Retries
+ * through %q, i.e. as a quoted rune. */
+static char *go_healthcheck(json_t *h)
+{
+	static const char *const f[] = {"Interval", "Timeout", "StartPeriod", "StartInterval"};
+	cleanup_free char *test = go_list(json_object_get(h, "Test"), true);
+	char *out = xasprintf("&{%s", test);
+	for (size_t i = 0; i < 4; i++) {
+		char d[64];
+		go_duration(json_integer_value(json_object_get(h, f[i])), d, sizeof(d));
+		char *t = xasprintf("%s \"%s\"", out, d);
+		free(out);
+		out = t;
+	}
+	long long r = json_integer_value(json_object_get(h, "Retries"));
+	char q[16];
+	if (r == '\'' || r == '\\')
+		snprintf(q, sizeof(q), "'\\%c'", (char)r);
+	else if (r >= 0x20 && r < 0x7f)
+		snprintf(q, sizeof(q), "'%c'", (char)r);
+	else if (r >= 0 && r < 0x80)
+		snprintf(q, sizeof(q), r == 7 ? "'\\a'" : r == 8 ? "'\\b'" : r == 9 ? "'\\t'" : r == 10 ? "'\\n'"
+			 : r == 11 ? "'\\v'" : r == 12 ? "'\\f'" : r == 13 ? "'\\r'" : "'\\x%02llx'", r);
+	else if (r >= 0x80 && r <= 0xffff)
+		snprintf(q, sizeof(q), "'\\u%04llx'", r);
+	else
+		snprintf(q, sizeof(q), "'\\U%08llx'", r);
+	char *t = xasprintf("%s %s}", out, q);
+	free(out);
+	return t;
+}
+
 /* Commit the state as a new image (its parent the current one). */
 static int commit(struct sstate *s, const char *created_by, const struct image_layer_desc *newlayer, bool history,
 		  berr_t *err)
@@ -332,6 +494,17 @@ static int commit(struct sstate *s, const char *created_by, const struct image_l
 	if (!json_is_array(hist)) {
 		hist = json_array();
 		json_object_set_new(s->img, "history", hist);
+	}
+	cleanup_free char *by = NULL;
+	if (history && str_has_prefix(created_by, "/bin/sh -c #(nop) ")) {
+		/* the classic builder writes "#(nop)" after the SHELL in force */
+		json_t *sh = json_object_get(s->cfg, "Shell");
+		if (json_array_size(sh)) {
+			cleanup_free char *list = go_list(sh, false);
+			list[strlen(list) - 1] = '\0';
+			by = xasprintf("%s #(nop) %s", list + 1, created_by + strlen("/bin/sh -c #(nop) "));
+			created_by = by;
+		}
 	}
 	if (history) {
 		json_t *h = json_pack("{s:s, s:s}", "created", created, "created_by", created_by);
@@ -557,6 +730,11 @@ out:
 	return rc;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static char *join_words(char **v)
 {
 	size_t l = 1;
@@ -641,7 +819,11 @@ static int do_run(struct sstate *s, struct df_instr *in, berr_t *err)
 		size_t ne = 0;
 		while (env[ne])
 			ne++;
-		envs = ne ? join_words(env) : xstrdup("");
+		/* the classic builder sorts them: "|2 A=1 B=2 cmd" */
+		cleanup_free char **sorted = xcalloc(ne + 1, sizeof(char *));
+		memcpy(sorted, env, ne * sizeof(char *));
+		qsort(sorted, ne, sizeof(char *), cmp_str);
+		envs = ne ? join_words(sorted) : xstrdup("");
 		const char *shown = in->json ? cmdline : NULL;
 		cleanup_free char *sh = NULL;
 		if (!shown) {
@@ -864,7 +1046,8 @@ static int do_copy(struct sstate *s, struct df_instr *in, berr_t *err)
 	size_t nh = 0;
 	struct copy_spec cs = {.uid = -1, .gid = -1, .chmod = -1, .add = add};
 	cleanup_free char *from_v = NULL, *chown_v = NULL, *chmod_v = NULL, *checksum_v = NULL;
-	cleanup_free char *dest = NULL, *name = NULL, *key_text = NULL, *created_by = NULL;
+	cleanup_free char *dest = NULL, *name = NULL, *key_text = NULL, *created_by = NULL, *dest_written = NULL;
+	cleanup_free char *chown_text = NULL;
 	char *urltmp = NULL;
 	int urlfd = -1, rc = -1;
 	char key[DIGEST_LEN], content[DIGEST_LEN];
@@ -952,7 +1135,8 @@ static int do_copy(struct sstate *s, struct df_instr *in, berr_t *err)
 				dest = t;
 			}
 	}
-	free(words[nw - 1]);
+	/* history shows the destination as written */
+	dest_written = words[nw - 1];
 	words[--nw] = NULL;
 	cs.srcs = words;
 	cs.dest = dest;
@@ -1048,12 +1232,17 @@ static int do_copy(struct sstate *s, struct df_instr *in, berr_t *err)
 	}
 	name = step_name(s, in->orig);
 	bprog_start(&B->p, name);
+	struct copy_stats stats = {0};
+	cs.stats = &stats;
 	if (buildctx_hash(&cs, content, err) < 0) {
 		bprog_error(&B->p, (*err)->msg);
 		goto out;
 	}
-	created_by = xasprintf("/bin/sh -c #(nop) %s %s:%s in %s ", add ? "ADD" : "COPY", nw > 1 ? "multi" : "file",
-			       digest_hex(content), dest);
+	/* the classic builder's "COPY file:<hash> in <dest> " (dir: for one
+	 * directory, multi: for several sources once globs are expanded) */
+	chown_text = chown_v ? xasprintf("--chown=%s", chown_v) : xstrdup("");
+	created_by = xasprintf("/bin/sh -c #(nop) %s %s%s:%s in %s ", add ? "ADD" : "COPY", chown_text,
+			       stats.n > 1 ? "multi" : stats.dir ? "dir" : "file", digest_hex(content), dest_written);
 	key_text = xasprintf("%s\nfrom=%s chown=%ld:%ld chmod=%lo dest=%s\n%s", add ? "ADD" : "COPY",
 			     from_v ? from_v : "", cs.uid, cs.gid, (unsigned long)cs.chmod, dest, content);
 	cache_key(s, key_text, key);
@@ -1272,6 +1461,9 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 		return 0;
 	}
 	if (!strcmp(c, "arg")) {
+		/* the classic builder commits "ARG NAME=default" (the default as
+		 * expanded, never the --build-arg value) as an empty layer */
+		cleanup_free char *text = xstrdup("ARG");
 		for (char **a = in->args; *a; a++) {
 			char *eq = strchr(*a, '=');
 			cleanup_free char *name = eq ? xstrndup(*a, (size_t)(eq - *a)) : xstrdup(*a);
@@ -1288,8 +1480,13 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 					v = dockerfile_platform_arg(name);
 			}
 			strv_add(&s->args, &s->nargs, v ? xasprintf("%s=%s", name, v) : xstrdup(name));
+			char *t = eq ? xasprintf("%s %s=%s", text, name, def) : xasprintf("%s %s", text, name);
+			free(text);
+			text = t;
 		}
-		return 1;
+		*key_text = xstrdup(text);
+		*created_by = xasprintf("/bin/sh -c #(nop)  %s", text);
+		return 0;
 	}
 	if (!strcmp(c, "workdir")) {
 		/* handled by do_workdir */
@@ -1315,10 +1512,13 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 	}
 	if (!strcmp(c, "expose")) {
 		cleanup_free char *text = xstrdup("EXPOSE");
+		json_t *pl = json_array();
 		for (char **a = in->args; *a; a++) {
 			cleanup_strv char **ws = dockerfile_expand_words(*a, esc, stage_lookup, NULL, s, err);
-			if (!ws)
+			if (!ws) {
+				json_decref(pl);
 				return -1;
+			}
 			for (char **w = ws; *w; w++) {
 				cleanup_free char *proto = NULL;
 				char *slash = strchr(*w, '/');
@@ -1333,8 +1533,10 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 					hi = strtol(dash, &end, 10);
 				}
 				if (*end || lo <= 0 || hi > 65535 || hi < lo ||
-				    (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp")))
+				    (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))) {
+					json_decref(pl);
 					return berr_make_status(err, 1, 0, "invalid containerPort: %s", *w);
+				}
 				for (long p = lo; p <= hi; p++) {
 					cleanup_free char *k = xasprintf("%ld/%s", p, proto);
 					json_object_set_new(obj_field(cfg, "ExposedPorts"), k, json_object());
@@ -1342,34 +1544,52 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 				char *t = xasprintf("%s %s", text, *w);
 				free(text);
 				text = t;
+				json_array_append_new(pl, json_string(*w));
 			}
 		}
+		/* the classic builder sorts the ports as written */
+		size_t np = json_array_size(pl);
+		cleanup_free char **sorted = xcalloc(np + 1, sizeof(char *));
+		for (size_t k = 0; k < np; k++)
+			sorted[k] = (char *)json_string_value(json_array_get(pl, k));
+		qsort(sorted, np, sizeof(char *), cmp_str);
+		cleanup_free char *joined = join_words(sorted);
+		json_decref(pl);
 		*key_text = xstrdup(text);
-		*created_by = xasprintf("/bin/sh -c #(nop)  %s", text);
+		*created_by = xasprintf("/bin/sh -c #(nop)  EXPOSE %s", joined);
 		return 0;
 	}
 	if (!strcmp(c, "volume")) {
 		cleanup_free char *text = xstrdup("VOLUME");
+		json_t *vl = json_array();
 		for (char **a = in->args; *a; a++) {
 			cleanup_free char *v = expand(s, *a, err);
-			if (!v)
+			if (!v) {
+				json_decref(vl);
 				return -1;
-			if (!*v)
+			}
+			if (!*v) {
+				json_decref(vl);
 				return berr_make_status(err, 1, 0, "VOLUME specified can not be an empty string");
+			}
 			json_object_set_new(obj_field(cfg, "Volumes"), v, json_object());
+			json_array_append_new(vl, json_string(v));
 			char *t = xasprintf("%s %s", text, v);
 			free(text);
 			text = t;
 		}
+		cleanup_free char *list = go_list(vl, false);
+		json_decref(vl);
 		*key_text = xstrdup(text);
-		*created_by = xasprintf("/bin/sh -c #(nop)  %s", text);
+		*created_by = xasprintf("/bin/sh -c #(nop)  VOLUME %s", list);
 		return 0;
 	}
 	if (!strcmp(c, "shell")) {
 		json_object_set_new(cfg, "Shell", strv_to_json(in->args));
 		cleanup_free char *j = oci_dump_compact(json_object_get(cfg, "Shell"));
 		*key_text = xasprintf("SHELL %s", j);
-		*created_by = xasprintf("/bin/sh -c #(nop)  SHELL %s", j);
+		cleanup_free char *list = go_list(json_object_get(cfg, "Shell"), false);
+		*created_by = xasprintf("/bin/sh -c #(nop)  SHELL %s", list);
 		return 0;
 	}
 	if (!strcmp(c, "cmd") || !strcmp(c, "entrypoint")) {
@@ -1391,7 +1611,8 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 		json_object_set_new(cfg, "ArgsEscaped", json_true());
 		cleanup_free char *j = oci_dump_compact(json_object_get(cfg, is_cmd ? "Cmd" : "Entrypoint"));
 		*key_text = xasprintf("%s %s", is_cmd ? "CMD" : "ENTRYPOINT", j);
-		*created_by = xasprintf("/bin/sh -c #(nop)  %s %s", is_cmd ? "CMD" : "ENTRYPOINT", j);
+		cleanup_free char *q = go_list(json_object_get(cfg, is_cmd ? "Cmd" : "Entrypoint"), true);
+		*created_by = xasprintf("/bin/sh -c #(nop)  %s %s", is_cmd ? "CMD" : "ENTRYPOINT", q);
 		return 0;
 	}
 	if (!strcmp(c, "healthcheck")) {
@@ -1401,7 +1622,8 @@ static int apply_config(struct sstate *s, struct df_instr *in, char **created_by
 		json_object_set_new(cfg, "Healthcheck", h);
 		cleanup_free char *j = oci_dump_compact(h);
 		*key_text = xasprintf("HEALTHCHECK %s", j);
-		*created_by = xasprintf("/bin/sh -c #(nop)  HEALTHCHECK &%s", j);
+		cleanup_free char *g = go_healthcheck(h);
+		*created_by = xasprintf("/bin/sh -c #(nop)  HEALTHCHECK %s", g);
 		return 0;
 	}
 	if (!strcmp(c, "onbuild")) {
@@ -1448,35 +1670,11 @@ static int do_config(struct sstate *s, struct df_instr *in, berr_t *err)
 	return buildcache_put(s->B->b, key, s->id, err);
 }
 
+/* WORKDIR's path: absolute, cleaned, never above "/". */
 static char *clean_abs(const char *p)
 {
-	char *out = xmalloc(strlen(p) + 2);
-	size_t n = 0;
-	const char *s = p;
-	out[n++] = '/';
-	while (*s) {
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		const char *e = strchr(s, '/');
-		size_t l = e ? (size_t)(e - s) : strlen(s);
-		if (l == 1 && s[0] == '.') {
-		} else if (l == 2 && s[0] == '.' && s[1] == '.') {
-			while (n > 1 && out[n - 1] != '/')
-				n--;
-			if (n > 1)
-				n--;
-		} else {
-			if (n > 1)
-				out[n++] = '/';
-			memcpy(out + n, s, l);
-			n += l;
-		}
-		s += l;
-	}
-	out[n] = '\0';
-	return out;
+	cleanup_free char *rel = path_clean_rel(p);
+	return xasprintf("/%s", rel);
 }
 
 static int do_workdir(struct sstate *s, struct df_instr *in, berr_t *err)
@@ -2011,17 +2209,55 @@ static int read_file_all(const char *path, char **out, size_t *len, berr_t *err)
 	return 0;
 }
 
-static void print_warnings(struct builder *B)
+/* build --check, as buildx prints a lint result on stdout: the count,
+ * then each warning (in line order) with its rule's address and the
+ * excerpt. */
+static void print_check(struct builder *B)
 {
-	for (size_t i = 0; i < B->df.n_warnings; i++) {
-		struct df_warning *w = &B->df.warnings[i];
-		fprintf(stderr, "WARNING: %s - %s\n%s\n%s:%d\n--------------------\n", w->rule,
-			"https://docs.docker.com/go/dockerfile/rule/", w->msg, B->dfname, w->line);
-		int from = w->line - 2 < 1 ? 1 : w->line - 2;
-		for (int k = from; k <= w->line && (size_t)k <= B->n_dflines; k++)
-			fprintf(stderr, "%4d | %s %s\n", k, k == w->line ? ">>>" : "   ", B->dflines[k - 1]);
-		fprintf(stderr, "--------------------\n\n");
+	size_t n = B->df.n_warnings;
+	if (n == 0) {
+		printf("Check complete, no warnings found.\n");
+		return;
 	}
+	printf("Check complete, %zu warning%s been found!\n", n, n == 1 ? " has" : "s have");
+	for (size_t i = 0; i < n; i++) {
+		struct df_warning *w = &B->df.warnings[i];
+		cleanup_free char *url = dockerfile_rule_url(w->rule);
+		printf("\nWARNING: %s - %s\n%s\n", w->rule, url, w->msg);
+		excerpt_to(stdout, B, w->line);
+	}
+	fflush(stdout);
+}
+
+/* After a build, BuildKit's short list of the check warnings. */
+static void print_warnings_short(struct builder *B)
+{
+	size_t n = B->df.n_warnings;
+	if (n == 0 || B->o->progress == BP_QUIET)
+		return;
+	fprintf(stderr, "\n %zu warning%s found (use docker --debug to expand):\n", n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, " - %s: %s (line %d)\n", B->df.warnings[i].rule, B->df.warnings[i].msg,
+			B->df.warnings[i].line);
+}
+
+/* check=error=true: the warnings fail the build ("lint violation found
+ * for rules: A, B"), each rule named once. */
+static int lint_violation(struct builder *B, berr_t *err)
+{
+	cleanup_free char *rules = xstrdup("");
+	for (size_t i = 0; i < B->df.n_warnings; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i; j++)
+			seen = seen || !strcmp(B->df.warnings[j].rule, B->df.warnings[i].rule);
+		if (seen)
+			continue;
+		char *t = xasprintf("%s%s%s", rules, *rules ? ", " : "", B->df.warnings[i].rule);
+		free(rules);
+		rules = t;
+	}
+	berr_make_status(err, 1, 0, "lint violation found for rules: %s", rules);
+	return -1;
 }
 
 int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr_t *err)
@@ -2094,23 +2330,26 @@ int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr
 			strv_add(&B.dflines, &B.n_dflines, e ? xstrndup(p, (size_t)(e - p)) : xstrdup(p));
 			p = e ? e + 1 : NULL;
 		}
+		/* as Go's strings.Split: a final newline leaves an empty last line */
+		if (len && text[len - 1] == '\n')
+			strv_add(&B.dflines, &B.n_dflines, xstrdup(""));
 	}
 	if (dockerfile_parse(text, len, B.dfname, &B.df, err) < 0)
 		goto out;
+	dockerfile_lint(&B.df, o->build_args);
 	if (o->check) {
-		dockerfile_lint(&B.df, o->build_args);
-		print_warnings(&B);
-		if (B.df.n_warnings) {
-			fprintf(stderr, "Check complete, %zu warning%s been found!\n", B.df.n_warnings,
-				B.df.n_warnings == 1 ? " has" : "s have");
-			if (B.df.check && strstr(B.df.check, "error=true")) {
-				berr_make_status(err, 1, 0, "lint violation found for rules: %s", B.df.warnings[0].rule);
-				goto out;
-			}
-		} else {
-			fprintf(stderr, "Check complete, no warnings found.\n");
+		/* docker build --check: exit 1 when anything is found */
+		print_check(&B);
+		if (B.df.n_warnings && dockerfile_check_error(&B.df)) {
+			lint_violation(&B, err);
+			goto out;
 		}
-		rc = 0;
+		rc = B.df.n_warnings ? 1 : 0;
+		goto out;
+	}
+	if (B.df.n_warnings && dockerfile_check_error(&B.df)) {
+		print_warnings_short(&B);
+		lint_violation(&B, err);
 		goto out;
 	}
 	bprog_init(&B.p, o->progress);
@@ -2182,6 +2421,8 @@ int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr
 	rc = 0;
 out:
 	bprog_fini(&B.p);
+	if (rc == 0 && !o->check)
+		print_warnings_short(&B);
 	if (B.p.shared_next)
 		munmap(B.p.shared_next, sizeof(int));
 	for (size_t i = 0; i < B.ns; i++) {

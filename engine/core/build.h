@@ -40,7 +40,8 @@ struct build_opts {
 	const char *network;        /* default, none, host */
 };
 
-/* Build; *id_out gets the image id.  Errors as docker's: status 1. */
+/* Build; *id_out gets the image id.  Errors as docker's: status 1.
+ * With --check, nothing is built: 1 (no error) when warnings were found. */
 int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr_t *err);
 
 /* ---- the context (buildctx.c) ------------------------------------------ */
@@ -78,6 +79,14 @@ struct copy_spec {
 	bool add;                   /* ADD: extract local archives */
 	/* heredoc sources: name -> content */
 	char **here_names, **here_contents;
+	/* filled by buildctx_hash: how many sources the globs matched, and
+	 * whether the one source is a directory (history's file/dir/multi) */
+	struct copy_stats *stats;
+};
+
+struct copy_stats {
+	size_t n;
+	bool dir;
 };
 
 /* Hash (for the cache) what a COPY would write: names, modes, owners,

@@ -875,6 +875,14 @@ static int traverse(struct visit *v)
 
 	if (resolve_sources(s, &l, v->err) < 0)
 		goto out;
+	if (s->stats) {
+		struct stat st0;
+		s->stats->n = l.n;
+		for (size_t i = 0; s->here_names && s->here_names[i]; i++)
+			s->stats->n++;
+		s->stats->dir = l.n == 1 && s->stats->n == 1 &&
+				fstatat(s->rootfd, *l.v[0] ? l.v[0] : ".", &st0, 0) == 0 && S_ISDIR(st0.st_mode);
+	}
 	/* heredoc sources: files named by their delimiter */
 	for (size_t i = 0; s->here_names && s->here_names[i]; i++) {
 		struct stat st = {.st_mode = S_IFREG | 0644, .st_size = (off_t)strlen(s->here_contents[i])};

@@ -312,6 +312,25 @@ static bool service_uses_network(const struct ynode *s, const char *net)
 	return ynode_get(ynode_get(s, "networks"), net) != NULL;
 }
 
+/* A model key compose reads as a boolean (external, internal). */
+static bool is_true(const struct ynode *n, const char *key)
+{
+	const char *v = ynode_str(n, key);
+	return v && strcmp(v, "true") == 0;
+}
+
+/* The labels of a network or volume the project creates: the project's, its
+ * key in the file (under kind_label), then the ones the file gives it. */
+static void resource_labels(const struct compose_project *p, const char *kind_label, const char *key,
+			    const struct ynode *def, struct av *labels)
+{
+	av_addf(labels, "%s=%s", L_PROJECT, p->name);
+	av_addf(labels, "%s=%s", kind_label, key);
+	const struct ynode *ul = ynode_get(def, "labels");
+	for (size_t j = 0; ul && j < ul->n; j++)
+		av_addf(labels, "%s=%s", ul->keys[j], ul->items[j]->value);
+}
+
 static int ensure_networks(struct berth *b, struct compose_project *p, berr_t *err)
 {
 	const struct ynode *nets = ynode_get(p->model, "networks");
@@ -330,20 +349,14 @@ static int ensure_networks(struct berth *b, struct compose_project *p, berr_t *e
 			continue;
 		}
 		berr_free(&e);
-		const char *ext = ynode_str(n, "external");
-		if (ext && strcmp(ext, "true") == 0)
+		if (is_true(n, "external"))
 			return berr_make_status(err, 1, 0, "network %s declared as external, but could not be found", name);
 		struct av labels = {0};
-		av_addf(&labels, "%s=%s", L_PROJECT, p->name);
-		av_addf(&labels, "%s=%s", L_NETWORK, nets->keys[i]);
-		const struct ynode *ul = ynode_get(n, "labels");
-		for (size_t j = 0; ul && j < ul->n; j++)
-			av_addf(&labels, "%s=%s", ul->keys[j], ul->items[j]->value);
+		resource_labels(p, L_NETWORK, nets->keys[i], n, &labels);
 		struct network_create_opts co = {0};
 		co.name = name;
 		co.driver = ynode_str(n, "driver");
-		const char *internal = ynode_str(n, "internal");
-		co.internal = internal && strcmp(internal, "true") == 0;
+		co.internal = is_true(n, "internal");
 		co.attachable = true;
 		co.labels = labels.v;
 		char *id = NULL;
@@ -370,15 +383,10 @@ static int ensure_volumes(struct berth *b, struct compose_project *p, berr_t *er
 			continue;
 		}
 		berr_free(&e);
-		const char *ext = ynode_str(v, "external");
-		if (ext && strcmp(ext, "true") == 0)
+		if (is_true(v, "external"))
 			return berr_make_status(err, 1, 0, "external volume \"%s\" not found", name);
 		struct av labels = {0};
-		av_addf(&labels, "%s=%s", L_PROJECT, p->name);
-		av_addf(&labels, "%s=%s", L_VOLUME, vols->keys[i]);
-		const struct ynode *ul = ynode_get(v, "labels");
-		for (size_t j = 0; ul && j < ul->n; j++)
-			av_addf(&labels, "%s=%s", ul->keys[j], ul->items[j]->value);
+		resource_labels(p, L_VOLUME, vols->keys[i], v, &labels);
 		struct av opts = {0};
 		const struct ynode *dopts = ynode_get(v, "driver_opts");
 		for (size_t j = 0; dopts && j < dopts->n; j++)
@@ -817,6 +825,57 @@ static size_t svc_index(const struct ynode *svcs, const char *name)
 	return (size_t)-1;
 }
 
+/* ---- the services in dependency order ---- */
+
+/* A walk over the selected services (selection()) in dependency order:
+ * dependencies first, to create and start, or reversed, dependents first,
+ * to stop and remove.  begin, then next() until false (w.name and w.node
+ * are the current service), then end.  A cycle gives no order (validation
+ * reports it first): nothing is walked. */
+struct service_walk {
+	const struct ynode *services;
+	bool *selected;            /* by index in services (selection()) */
+	char **order;
+	size_t norder, step;
+	bool reverse;
+	const char *name;          /* the current service */
+	const struct ynode *node;  /* and its model */
+};
+
+static void service_walk_begin(struct service_walk *w, const struct compose_project *p, const struct compose_run_opts *o,
+			       bool with_deps, bool reverse)
+{
+	memset(w, 0, sizeof(*w));
+	w->services = services_of(p);
+	w->selected = selection(p, o, with_deps);
+	w->order = compose_service_order(w->services, &w->norder);
+	w->reverse = reverse;
+}
+
+static bool service_walk_next(struct service_walk *w)
+{
+	while (w->order && w->step < w->norder) {
+		size_t k = w->step++;
+		const char *name = w->order[w->reverse ? w->norder - 1 - k : k];
+		size_t i = svc_index(w->services, name);
+		if (!w->selected[i])
+			continue;
+		w->name = name;
+		w->node = w->services->items[i];
+		return true;
+	}
+	return false;
+}
+
+static void service_walk_end(struct service_walk *w)
+{
+	for (size_t i = 0; w->order && i < w->norder; i++)
+		free(w->order[i]);
+	free(w->order);
+	free(w->selected);
+	memset(w, 0, sizeof(*w));
+}
+
 static int remove_containers(struct berth *b, struct container **cs, size_t n, bool volumes, berr_t *err);
 
 static int orphans(struct berth *b, struct compose_project *p, struct owned *own, bool remove, berr_t *err)
@@ -850,26 +909,22 @@ int compose_up(struct berth *b, struct compose_project *p, const struct compose_
 	const struct ynode *svcs = services_of(p);
 	struct owned own;
 	struct jobs jobs = {0};
-	size_t norder = 0;
+	struct service_walk walk;
 	int r = -1;
 	if (check_services(p, o, err) < 0)
 		return -1;
-	char **order = compose_service_order(svcs, &norder);
-	bool *sel = selection(p, o, true);
-	if (owned_load(b, p->name, false, &own, err) < 0) {
-		free(sel);
+	if (o->exit_code_from && !ynode_get(svcs, o->exit_code_from))
+		return berr_make_status(err, 1, 0, "no such service: %s", o->exit_code_from);
+	if (owned_load(b, p->name, false, &own, err) < 0)
 		return -1;
-	}
+	service_walk_begin(&walk, p, o, true, false);
 	if (orphans(b, p, &own, o->remove_orphans, err) < 0)
 		goto out;
 	if (ensure_networks(b, p, err) < 0 || ensure_volumes(b, p, err) < 0)
 		goto out;
-	for (size_t oi = 0; order && oi < norder; oi++) {
-		const char *svc = order[oi];
-		size_t si = svc_index(svcs, svc);
-		if (!sel[si])
-			continue;
-		const struct ynode *s = svcs->items[si];
+	while (service_walk_next(&walk)) {
+		const char *svc = walk.name;
+		const struct ynode *s = walk.node;
 		/* Dependencies first: anything still starting, then conditions. */
 		const struct ynode *dep = ynode_get(s, "depends_on");
 		bool flush = false;
@@ -989,7 +1044,7 @@ int compose_up(struct berth *b, struct compose_project *p, const struct compose_
 	/* --wait: dependencies' conditions were honoured; wait for healthchecks too. */
 	if (o->wait) {
 		for (size_t i = 0; i < svcs->n; i++)
-			if (sel[i] && ynode_get(svcs->items[i], "healthcheck") &&
+			if (walk.selected[i] && ynode_get(svcs->items[i], "healthcheck") &&
 			    wait_healthy(b, p, svcs->keys[i], err) < 0)
 				goto out;
 	}
@@ -999,12 +1054,20 @@ int compose_up(struct berth *b, struct compose_project *p, const struct compose_
 		struct compose_run_opts lo = {0};
 		lo.follow = true;
 		lo.attached = true;
-		lo.abort_on_exit = o->abort_on_exit;
+		lo.abort_on_exit = o->abort_on_exit || o->exit_code_from;
+		lo.exit_code_from = o->exit_code_from;
+		lo.timeout = o->timeout;
+		int code = 0;
+		lo.exit_code = &code;
 		lo.services = o->services;
 		lo.nservices = o->nservices;
 		owned_free(&own);
 		memset(&own, 0, sizeof(own));
 		r = compose_logs(b, p, &lo, err);
+		/* --abort-on-container-exit: the exit code of the container
+		 * that ended first, or of --exit-code-from's service. */
+		if (r == 0 && lo.abort_on_exit)
+			r = code;
 	}
 out:
 	if (jobs.n) {
@@ -1012,10 +1075,7 @@ out:
 		jobs_wait(b, &jobs, r < 0 ? &e2 : err);
 		berr_free(&e2);
 	}
-	for (size_t i = 0; order && i < norder; i++)
-		free(order[i]);
-	free(order);
-	free(sel);
+	service_walk_end(&walk);
 	if (own.all || own.v)
 		owned_free(&own);
 	return r;
@@ -1042,35 +1102,40 @@ static int remove_containers(struct berth *b, struct container **cs, size_t n, b
 	return 0;
 }
 
-/* Containers of the selected services, in reverse dependency order. */
+/* Containers of the selected services, in dependency order (reverse:
+ * dependents first).  Containers of services no longer in the file are not
+ * picked: down and up --remove-orphans deal with those. */
 static size_t pick(const struct compose_project *p, const struct owned *own, const struct compose_run_opts *o,
 		   bool reverse, bool only_running, struct container ***out)
 {
-	size_t norder = 0, n = 0;
-	char **order = compose_service_order(services_of(p), &norder);
+	size_t n = 0;
 	struct container **v = xcalloc(own->n + 1, sizeof(*v));
 	bool *used = xcalloc(own->n + 1, sizeof(bool));
-	for (size_t oi = 0; order && oi < norder; oi++) {
-		const char *svc = order[reverse ? norder - 1 - oi : oi];
-		if (!wanted(o, svc))
-			continue;
+	struct service_walk walk;
+	service_walk_begin(&walk, p, o, false, reverse);
+	while (service_walk_next(&walk))
 		for (size_t k = 0; k < own->n; k++)
-			if (!used[k] && strcmp(own->v[k].service, svc) == 0 && (!only_running || running(own->v[k].c))) {
+			if (!used[k] && strcmp(own->v[k].service, walk.name) == 0 && (!only_running || running(own->v[k].c))) {
 				v[n++] = own->v[k].c;
 				used[k] = true;
 			}
-	}
-	/* Containers of services no longer in the file, when no service was named. */
-	for (size_t k = 0; (!o || !o->nservices) && k < own->n; k++)
-		if (!used[k] && !ynode_get(services_of(p), own->v[k].service) && !own->v[k].oneoff &&
-		    (!only_running || running(own->v[k].c)) && false)
-			v[n++] = own->v[k].c;
-	for (size_t i = 0; order && i < norder; i++)
-		free(order[i]);
-	free(order);
+	service_walk_end(&walk);
 	free(used);
 	*out = v;
 	return n;
+}
+
+/* The containers of the services o names (all when none), in dependency
+ * order or reversed; *cs points into *own, the caller frees both. */
+static int load_picked(struct berth *b, struct compose_project *p, const struct compose_run_opts *o, bool reverse,
+		       bool only_running, struct owned *own, struct container ***cs, size_t *n, berr_t *err)
+{
+	if (check_services(p, o, err) < 0)
+		return -1;
+	if (owned_load(b, p->name, false, own, err) < 0)
+		return -1;
+	*n = pick(p, own, o, reverse, only_running, cs);
+	return 0;
 }
 
 static int batch(struct berth *b, const char *cmd, const char *flag, const char *flagval, struct container **cs, size_t n,
@@ -1241,12 +1306,10 @@ static int simple_batch(struct berth *b, struct compose_project *p, const struct
 			bool reverse, bool only_running, bool only_stopped, const char *done, berr_t *err)
 {
 	struct owned own;
-	if (check_services(p, o, err) < 0)
-		return -1;
-	if (owned_load(b, p->name, false, &own, err) < 0)
-		return -1;
 	struct container **cs = NULL;
-	size_t n = pick(p, &own, o, reverse, only_running, &cs);
+	size_t n = 0;
+	if (load_picked(b, p, o, reverse, only_running, &own, &cs, &n, err) < 0)
+		return -1;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!only_stopped || !running(cs[i]))
@@ -1292,12 +1355,10 @@ int compose_kill(struct berth *b, struct compose_project *p, const struct compos
 int compose_rm(struct berth *b, struct compose_project *p, const struct compose_run_opts *o, berr_t *err)
 {
 	struct owned own;
-	if (check_services(p, o, err) < 0)
-		return -1;
-	if (owned_load(b, p->name, false, &own, err) < 0)
-		return -1;
 	struct container **cs = NULL;
-	size_t n = pick(p, &own, o, true, false, &cs);
+	size_t n = 0;
+	if (load_picked(b, p, o, true, false, &own, &cs, &n, err) < 0)
+		return -1;
 	int r = 0;
 	if (o->stop_first) {
 		struct container **run = xcalloc(n + 1, sizeof(*run));
@@ -1333,14 +1394,11 @@ int compose_rm(struct berth *b, struct compose_project *p, const struct compose_
 int compose_ps(struct berth *b, struct compose_project *p, const struct compose_run_opts *o, berr_t *err)
 {
 	if (o->list_services) {
-		size_t n = 0;
-		char **order = compose_service_order(services_of(p), &n);
-		for (size_t i = 0; order && i < n; i++) {
-			if (wanted(o, order[i]))
-				printf("%s\n", order[i]);
-			free(order[i]);
-		}
-		free(order);
+		struct service_walk walk;
+		service_walk_begin(&walk, p, o, false, false);
+		while (service_walk_next(&walk))
+			printf("%s\n", walk.name);
+		service_walk_end(&walk);
 		return 0;
 	}
 	struct owned own;
@@ -1615,12 +1673,10 @@ static void emit_lines(struct stream *s, bool flush_all, bool colour, int ci)
 int compose_logs(struct berth *b, struct compose_project *p, const struct compose_run_opts *o, berr_t *err)
 {
 	struct owned own;
-	if (check_services(p, o, err) < 0)
-		return -1;
-	if (owned_load(b, p->name, false, &own, err) < 0)
-		return -1;
 	struct container **cs = NULL;
-	size_t n = pick(p, &own, o, false, false, &cs);
+	size_t n = 0;
+	if (load_picked(b, p, o, false, false, &own, &cs, &n, err) < 0)
+		return -1;
 	size_t width = 0;
 	for (size_t i = 0; i < n; i++)
 		if (strlen(cs[i]->name) > width)
@@ -1653,6 +1709,7 @@ int compose_logs(struct berth *b, struct compose_project *p, const struct compos
 	}
 	size_t open_n = n;
 	bool stop_all = false;
+	ssize_t first_exit = -1;
 	struct sigaction sa = {0}, old_int, old_term;
 	if (o->attached) {
 		/* Attached `up`: Ctrl+C stops the project, as docker compose. */
@@ -1689,6 +1746,8 @@ int compose_logs(struct berth *b, struct compose_project *p, const struct compos
 				if (o->abort_on_exit) {
 					fprintf(stderr, "Aborting on container exit...\n");
 					stop_all = true;
+					if (first_exit < 0)
+						first_exit = (ssize_t)i;
 				}
 				continue;
 			}
@@ -1718,8 +1777,22 @@ int compose_logs(struct berth *b, struct compose_project *p, const struct compos
 			if (running(cs[i]))
 				run[nr++] = cs[i];
 		}
-		r = stop_levels(b, p, run, nr, -1, err);
+		r = stop_levels(b, p, run, nr, o->timeout, err);
 		free(run);
+	}
+	if (r == 0 && o->abort_on_exit && o->exit_code) {
+		ssize_t from = first_exit;
+		for (size_t i = 0; o->exit_code_from && i < n; i++) {
+			const char *svc = label(cs[i], L_SERVICE);
+			if (svc && strcmp(svc, o->exit_code_from) == 0)
+				from = (ssize_t)i;
+		}
+		if (from >= 0) {
+			berr_t e2 = NULL;
+			if (container_reload(b, cs[from], &e2) == 0)
+				*o->exit_code = cs[from]->exit_code;
+			berr_free(&e2);
+		}
 	}
 	free(ss);
 	free(pfds);

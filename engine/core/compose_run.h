@@ -12,6 +12,8 @@ struct compose_run_opts {
 	const char *command; /* the compose command's name */
 	/* up */
 	bool detach, build, no_build, force_recreate, no_recreate, remove_orphans, wait, abort_on_exit;
+	const char *exit_code_from; /* --exit-code-from SERVICE (implies abort_on_exit) */
+	int *exit_code;     /* attached up with abort: the exit code to return */
 	/* down, rm */
 	bool volumes, force, stop_first;
 	const char *rmi;

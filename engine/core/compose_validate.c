@@ -119,19 +119,21 @@ static const struct key service_keys[] = {
 	{"volumes_from", V_LIST, NULL}, {"working_dir", V_STR, NULL}, {NULL, 0, NULL},
 };
 
+/* The keys every top-level network, volume, config and secret has. */
+#define TOP_LEVEL_ENTRY_KEYS                                                                             \
+	{"driver", V_STR, NULL}, {"driver_opts", V_MAP, NULL}, {"external", V_ANY, NULL}, {"name", V_STR, NULL}, \
+		{"labels", V_MAPLIST, NULL}
+
 static const struct key network_keys[] = {
-	{"driver", V_STR, NULL}, {"driver_opts", V_MAP, NULL}, {"external", V_ANY, NULL},
-	{"name", V_STR, NULL}, {"labels", V_MAPLIST, NULL}, {"internal", V_BOOL, NULL},
-	{"attachable", V_BOOL, NULL}, {"ipam", V_ANY, NULL}, {"enable_ipv6", V_BOOL, NULL}, {NULL, 0, NULL},
+	TOP_LEVEL_ENTRY_KEYS, {"internal", V_BOOL, NULL}, {"attachable", V_BOOL, NULL}, {"ipam", V_ANY, NULL},
+	{"enable_ipv6", V_BOOL, NULL}, {NULL, 0, NULL},
 };
 static const struct key volume_keys[] = {
-	{"driver", V_STR, NULL}, {"driver_opts", V_MAP, NULL}, {"external", V_ANY, NULL},
-	{"name", V_STR, NULL}, {"labels", V_MAPLIST, NULL}, {NULL, 0, NULL},
+	TOP_LEVEL_ENTRY_KEYS, {NULL, 0, NULL},
 };
 static const struct key secret_keys[] = {
-	{"file", V_STR, NULL}, {"environment", V_STR, NULL}, {"content", V_STR, NULL},
-	{"external", V_ANY, NULL}, {"name", V_STR, NULL}, {"labels", V_MAPLIST, NULL},
-	{"driver", V_STR, NULL}, {"driver_opts", V_MAP, NULL}, {"template_driver", V_STR, NULL}, {NULL, 0, NULL},
+	TOP_LEVEL_ENTRY_KEYS, {"file", V_STR, NULL}, {"environment", V_STR, NULL}, {"content", V_STR, NULL},
+	{"template_driver", V_STR, NULL}, {NULL, 0, NULL},
 };
 static const struct key top_keys[] = {
 	{"version", V_STR, NULL}, {"name", V_STR, NULL}, {"services", V_ENTRIES, service_keys},
@@ -510,6 +512,142 @@ static int check_volume_short(struct vctx *c, const struct ynode *n, const char 
 	return 0;
 }
 
+/* ---- lists and mappings whose entries have a check of their own ---- */
+
+typedef int (*entry_check)(struct vctx *c, const struct ynode *it, const char *path);
+
+static int must_be_map(struct vctx *c, const struct ynode *n, const char *path)
+{
+	if (n->kind != YNODE_MAP)
+		return fail(c, n, path, "must be a mapping, not %s", kind_name(n));
+	return 0;
+}
+
+/* A list, each item checked as path[i]. */
+static int check_items(struct vctx *c, const struct ynode *n, const char *path, entry_check item)
+{
+	if (n->kind != YNODE_SEQ)
+		return fail(c, n, path, "must be a list, not %s", kind_name(n));
+	for (size_t i = 0; i < n->n; i++) {
+		cleanup_free char *s = xasprintf("%s[%zu]", path, i);
+		if (item(c, n->items[i], s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A mapping (whose kind the caller has checked), each value checked as
+ * path.key. */
+static int check_values(struct vctx *c, const struct ynode *n, const char *path, entry_check value)
+{
+	for (size_t i = 0; i < n->n; i++) {
+		cleanup_free char *s = xasprintf("%s.%s", path, n->keys[i]);
+		if (value(c, n->items[i], s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The short syntax (a string) or the long one (a mapping of keys). */
+static int check_short_or_long(struct vctx *c, const struct ynode *it, const char *path, const struct key *keys,
+			       entry_check short_syntax)
+{
+	if (it->kind == YNODE_MAP)
+		return check_map(c, it, keys, path);
+	if (it->kind != YNODE_SCALAR)
+		return fail(c, it, path, "must be a string or a mapping");
+	return short_syntax ? short_syntax(c, it, path) : 0;
+}
+
+static int check_port_short(struct vctx *c, const struct ynode *it, const char *path)
+{
+	struct compose_port *ports;
+	size_t np;
+	char *why = NULL;
+	if (compose_port_parse(it->value, &ports, &np, &why) < 0) {
+		fail(c, it, path, "%s", why);
+		free(why);
+		return -1;
+	}
+	compose_ports_free(ports, np);
+	return 0;
+}
+
+static int check_port(struct vctx *c, const struct ynode *it, const char *path)
+{
+	if (check_short_or_long(c, it, path, port_keys, check_port_short) < 0)
+		return -1;
+	if (it->kind == YNODE_MAP && !ynode_get(it, "target"))
+		return fail(c, it, path, "target is required");
+	return 0;
+}
+
+static int check_volume(struct vctx *c, const struct ynode *it, const char *path)
+{
+	if (check_short_or_long(c, it, path, mount_keys, check_volume_short) < 0)
+		return -1;
+	if (it->kind != YNODE_MAP)
+		return 0;
+	const char *ty = ynode_str(it, "type");
+	if (!ty)
+		return fail(c, it, path, "type is required");
+	if (strcmp(ty, "bind") && strcmp(ty, "volume") && strcmp(ty, "tmpfs") && strcmp(ty, "npipe") &&
+	    strcmp(ty, "cluster") && strcmp(ty, "image"))
+		return fail(c, it, path, "invalid mount type \"%s\"", ty);
+	if (!ynode_str(it, "target"))
+		return fail(c, it, path, "target is required");
+	return 0;
+}
+
+static int check_mountref(struct vctx *c, const struct ynode *it, const char *path)
+{
+	return check_short_or_long(c, it, path, mountref_keys, NULL);
+}
+
+static int check_map_value(struct vctx *c, const struct ynode *it, const char *path)
+{
+	if (it->kind != YNODE_SCALAR)
+		return fail(c, it, path, "must be a string, number, boolean or null");
+	return 0;
+}
+
+static int check_ulimit(struct vctx *c, const struct ynode *it, const char *path)
+{
+	if (it->kind == YNODE_MAP)
+		return check_map(c, it, ulimit_keys, path);
+	if (!is_int(it))
+		return fail(c, it, path, "must be an integer or {soft, hard}");
+	return 0;
+}
+
+static int check_depends(struct vctx *c, const struct ynode *it, const char *path)
+{
+	if (check_map(c, it, depends_keys, path) < 0)
+		return -1;
+	const char *cond = ynode_str(it, "condition");
+	if (cond && strcmp(cond, "service_started") && strcmp(cond, "service_healthy") &&
+	    strcmp(cond, "service_completed_successfully"))
+		return fail(c, ynode_get(it, "condition"), path, "invalid condition \"%s\"", cond);
+	return 0;
+}
+
+static int check_service_network(struct vctx *c, const struct ynode *it, const char *path)
+{
+	if (ynode_is_null(it))
+		return 0;
+	return check_map(c, it, svcnet_keys, path);
+}
+
+/* depends_on and networks: a list of names, or a mapping of them. */
+static int check_names(struct vctx *c, const struct ynode *n, const char *path, entry_check value)
+{
+	if (n->kind == YNODE_SEQ)
+		return check_scalar_list(c, n, path);
+	if (n->kind != YNODE_MAP)
+		return fail(c, n, path, "must be a list or a mapping, not %s", kind_name(n));
+	return check_values(c, n, path, value);
+}
+
 static int check(struct vctx *c, const struct ynode *n, enum vt t, const struct key *sub, const char *path)
 {
 	long long x;
@@ -547,20 +685,13 @@ static int check(struct vctx *c, const struct ynode *n, enum vt t, const struct 
 	case V_LIST:
 		return check_scalar_list(c, n, path);
 	case V_MAP:
-		if (n->kind != YNODE_MAP)
-			return fail(c, n, path, "must be a mapping, not %s", kind_name(n));
-		return 0;
+		return must_be_map(c, n, path);
 	case V_MAPLIST:
 		if (n->kind == YNODE_SEQ)
 			return check_scalar_list(c, n, path);
 		if (n->kind != YNODE_MAP)
 			return fail(c, n, path, "must be a mapping or a list, not %s", kind_name(n));
-		for (size_t i = 0; i < n->n; i++)
-			if (n->items[i]->kind != YNODE_SCALAR) {
-				cleanup_free char *s = xasprintf("%s.%s", path, n->keys[i]);
-				return fail(c, n->items[i], s, "must be a string, number, boolean or null");
-			}
-		return 0;
+		return check_values(c, n, path, check_map_value);
 	case V_OBJ:
 		return check_map(c, n, sub, path);
 	case V_STROBJ:
@@ -574,8 +705,8 @@ static int check(struct vctx *c, const struct ynode *n, enum vt t, const struct 
 	case V_ENTRIES:
 		if (ynode_is_null(n))
 			return 0;
-		if (n->kind != YNODE_MAP)
-			return fail(c, n, path, "must be a mapping, not %s", kind_name(n));
+		if (must_be_map(c, n, path) < 0)
+			return -1;
 		for (size_t i = 0; i < n->n; i++) {
 			cleanup_free char *s = xasprintf("%s.%s", path, n->keys[i]);
 			if (str_has_prefix(n->keys[i], "x-") && strcmp(path, "services") != 0)
@@ -585,108 +716,19 @@ static int check(struct vctx *c, const struct ynode *n, enum vt t, const struct 
 		}
 		return 0;
 	case V_PORTS:
-		if (n->kind != YNODE_SEQ)
-			return fail(c, n, path, "must be a list, not %s", kind_name(n));
-		for (size_t i = 0; i < n->n; i++) {
-			cleanup_free char *s = xasprintf("%s[%zu]", path, i);
-			const struct ynode *it = n->items[i];
-			if (it->kind == YNODE_MAP) {
-				if (check_map(c, it, port_keys, s) < 0)
-					return -1;
-				if (!ynode_get(it, "target"))
-					return fail(c, it, s, "target is required");
-				continue;
-			}
-			if (it->kind != YNODE_SCALAR)
-				return fail(c, it, s, "must be a string or a mapping");
-			struct compose_port *ports;
-			size_t np;
-			char *why = NULL;
-			if (compose_port_parse(it->value, &ports, &np, &why) < 0) {
-				fail(c, it, s, "%s", why);
-				free(why);
-				return -1;
-			}
-			compose_ports_free(ports, np);
-		}
-		return 0;
+		return check_items(c, n, path, check_port);
 	case V_VOLUMES:
-		if (n->kind != YNODE_SEQ)
-			return fail(c, n, path, "must be a list, not %s", kind_name(n));
-		for (size_t i = 0; i < n->n; i++) {
-			cleanup_free char *s = xasprintf("%s[%zu]", path, i);
-			const struct ynode *it = n->items[i];
-			if (it->kind == YNODE_MAP) {
-				if (check_map(c, it, mount_keys, s) < 0)
-					return -1;
-				const char *ty = ynode_str(it, "type");
-				if (!ty)
-					return fail(c, it, s, "type is required");
-				if (strcmp(ty, "bind") && strcmp(ty, "volume") && strcmp(ty, "tmpfs") &&
-				    strcmp(ty, "npipe") && strcmp(ty, "cluster") && strcmp(ty, "image"))
-					return fail(c, it, s, "invalid mount type \"%s\"", ty);
-				if (!ynode_str(it, "target"))
-					return fail(c, it, s, "target is required");
-				continue;
-			}
-			if (it->kind != YNODE_SCALAR)
-				return fail(c, it, s, "must be a string or a mapping");
-			if (check_volume_short(c, it, s) < 0)
-				return -1;
-		}
-		return 0;
+		return check_items(c, n, path, check_volume);
 	case V_ULIMITS:
-		if (n->kind != YNODE_MAP)
-			return fail(c, n, path, "must be a mapping, not %s", kind_name(n));
-		for (size_t i = 0; i < n->n; i++) {
-			cleanup_free char *s = xasprintf("%s.%s", path, n->keys[i]);
-			if (n->items[i]->kind == YNODE_MAP) {
-				if (check_map(c, n->items[i], ulimit_keys, s) < 0)
-					return -1;
-			} else if (!is_int(n->items[i])) {
-				return fail(c, n->items[i], s, "must be an integer or {soft, hard}");
-			}
-		}
-		return 0;
+		if (must_be_map(c, n, path) < 0)
+			return -1;
+		return check_values(c, n, path, check_ulimit);
 	case V_DEPENDS:
-		if (n->kind == YNODE_SEQ)
-			return check_scalar_list(c, n, path);
-		if (n->kind != YNODE_MAP)
-			return fail(c, n, path, "must be a list or a mapping, not %s", kind_name(n));
-		for (size_t i = 0; i < n->n; i++) {
-			cleanup_free char *s = xasprintf("%s.%s", path, n->keys[i]);
-			if (check_map(c, n->items[i], depends_keys, s) < 0)
-				return -1;
-			const char *cond = ynode_str(n->items[i], "condition");
-			if (cond && strcmp(cond, "service_started") && strcmp(cond, "service_healthy") &&
-			    strcmp(cond, "service_completed_successfully"))
-				return fail(c, ynode_get(n->items[i], "condition"), s, "invalid condition \"%s\"", cond);
-		}
-		return 0;
+		return check_names(c, n, path, check_depends);
 	case V_NETS:
-		if (n->kind == YNODE_SEQ)
-			return check_scalar_list(c, n, path);
-		if (n->kind != YNODE_MAP)
-			return fail(c, n, path, "must be a list or a mapping, not %s", kind_name(n));
-		for (size_t i = 0; i < n->n; i++) {
-			cleanup_free char *s = xasprintf("%s.%s", path, n->keys[i]);
-			if (!ynode_is_null(n->items[i]) && check_map(c, n->items[i], svcnet_keys, s) < 0)
-				return -1;
-		}
-		return 0;
+		return check_names(c, n, path, check_service_network);
 	case V_MOUNTREFS:
-		if (n->kind != YNODE_SEQ)
-			return fail(c, n, path, "must be a list, not %s", kind_name(n));
-		for (size_t i = 0; i < n->n; i++) {
-			cleanup_free char *s = xasprintf("%s[%zu]", path, i);
-			if (n->items[i]->kind == YNODE_MAP) {
-				if (check_map(c, n->items[i], mountref_keys, s) < 0)
-					return -1;
-			} else if (n->items[i]->kind != YNODE_SCALAR) {
-				return fail(c, n->items[i], s, "must be a string or a mapping");
-			}
-		}
-		return 0;
+		return check_items(c, n, path, check_mountref);
 	}
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include "caps.h"
 #include "cleanup.h"
 #include "units.h"
+#include "seccomp.h"
 #include "util.h"
 
 #include <errno.h>
@@ -135,11 +136,54 @@ static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/p
 /* --security-opt values docker accepts that berth acts on. */
 struct secopts {
 	bool seccomp_unconfined, no_new_privs;
+	char *seccomp_profile; /* a profile's JSON text, or NULL */
 };
 
-static int parse_secopts(char *const *opts, struct secopts *s, berr_t *err)
+/* seccomp=PATH: docker's CLI reads the file when the container is created
+ * and keeps its text in SecurityOpt as seccomp=<JSON>, so the container
+ * does not depend on the file later.  Both forms are read here; `resolve`
+ * (create) checks the profile and gives the entry to store. */
+static int parse_seccomp(const char *val, struct secopts *s, char **stored, berr_t *err)
+{
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	const char *name = val;
+
+	if (val[0] == '{') {
+		text = xstrdup(val);
+		len = strlen(text);
+		name = "(inline)";
+	} else if (read_file(val, &text, &len, err) < 0) {
+		return berr_make(err, (*err)->errnum, "opening seccomp profile (%s) failed", val);
+	} else if (memchr(text, '\0', len)) {
+		return berr_make(err, 0, "seccomp profile %s: not a text file", val);
+	}
+	if (seccomp_profile_check(text, len, name, err) < 0)
+		return -1;
+	if (stored) {
+		/* Compact, as docker stores it. */
+		json_t *j = json_loadb(text, len, 0, NULL);
+		char *c = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(j);
+		*stored = xasprintf("seccomp=%s", c ? c : text);
+		free(c);
+	}
+	free(s->seccomp_profile);
+	s->seccomp_profile = steal_pointer(&text);
+	return 0;
+}
+
+static int parse_secopts(char *const *opts, struct secopts *s, char ***resolved, berr_t *err)
 {
 	memset(s, 0, sizeof(*s));
+	if (resolved) {
+		size_t n = 0;
+		while (opts && opts[n])
+			n++;
+		*resolved = xcalloc(n + 1, sizeof(char *));
+		for (size_t i = 0; i < n; i++)
+			(*resolved)[i] = xstrdup(opts[i]);
+	}
 	for (size_t i = 0; opts && opts[i]; i++) {
 		const char *o = opts[i];
 		size_t klen = strcspn(o, "=:");
@@ -152,13 +196,17 @@ static int parse_secopts(char *const *opts, struct secopts *s, berr_t *err)
 			else
 				return berr_make(err, 0, "Error response from daemon: invalid --security-opt 2: \"%s\"", o);
 		} else if (klen == 7 && strncmp(o, "seccomp", 7) == 0 && val) {
-			if (strcmp(val, "unconfined") == 0)
+			if (strcmp(val, "unconfined") == 0) {
 				s->seccomp_unconfined = true;
-			else
-				return berr_make(err, 0,
-						 "Error response from daemon: seccomp profile files are not supported by "
-						 "berth (only seccomp=unconfined): \"%s\"",
-						 o);
+			} else {
+				char *stored = NULL;
+				if (parse_seccomp(val, s, resolved ? &stored : NULL, err) < 0)
+					return -1;
+				if (resolved) {
+					free((*resolved)[i]);
+					(*resolved)[i] = stored;
+				}
+			}
 		} else if ((klen == 8 && strncmp(o, "apparmor", 8) == 0 && val) ||
 			   (klen == 5 && strncmp(o, "label", 5) == 0 && val)) {
 			/* No AppArmor or SELinux here: accepted and ignored, as
@@ -179,6 +227,7 @@ int ctrconfig_build(const struct create_opts *o, const struct image *img, struct
 	json_t *config = NULL, *host = NULL;
 	struct container *c = NULL;
 	struct secopts so;
+	cleanup_strv char **secopt = NULL;
 	struct restart_policy rp;
 	uint64_t caps;
 	char hostname[65];
@@ -195,8 +244,11 @@ int ctrconfig_build(const struct create_opts *o, const struct image *img, struct
 		return -1;
 	if (o->rm && strcmp(rp.name, "no") != 0)
 		return berr_make(err, 0, "conflicting options: cannot specify both --restart and --rm");
-	if (parse_secopts(o->security_opt, &so, err) < 0)
+	if (parse_secopts(o->security_opt, &so, &secopt, err) < 0) {
+		free(so.seccomp_profile);
 		return -1;
+	}
+	free(so.seccomp_profile);
 	if (caps_compute(o->cap_add, o->cap_drop, o->privileged, &caps, err) < 0)
 		return berr_wrap(err, "Error response from daemon");
 	if (o->stop_signal && !parse_signal(o->stop_signal))
@@ -321,7 +373,7 @@ int ctrconfig_build(const struct create_opts *o, const struct image *img, struct
 	json_object_set_new(host, "Privileged", json_boolean(o->privileged));
 	json_object_set_new(host, "PublishAllPorts", json_false());
 	json_object_set_new(host, "ReadonlyRootfs", json_boolean(o->read_only));
-	json_object_set_new(host, "SecurityOpt", o->security_opt ? strv_to_json(o->security_opt) : json_null());
+	json_object_set_new(host, "SecurityOpt", o->security_opt ? strv_to_json(secopt) : json_null());
 	json_object_set_new(host, "UTSMode", json_string(""));
 	json_object_set_new(host, "UsernsMode", json_string(""));
 	json_object_set_new(host, "ShmSize", json_integer(67108864));
@@ -437,9 +489,14 @@ int ctrconfig_start_spec(const struct container *c, struct start_spec *s, berr_t
 
 	memset(s, 0, sizeof(*s));
 	s->privileged = jbool(host, "Privileged");
-	if (caps_compute(add, drop, s->privileged, &s->proc.caps, err) < 0 || parse_secopts(sec, &so, err) < 0)
+	if (caps_compute(add, drop, s->privileged, &s->proc.caps, err) < 0 || parse_secopts(sec, &so, NULL, err) < 0) {
+		free(so.seccomp_profile);
 		return -1;
+	}
 	s->seccomp_unconfined = so.seccomp_unconfined || s->privileged;
+	s->seccomp_profile = s->seccomp_unconfined ? NULL : so.seccomp_profile;
+	if (s->seccomp_unconfined)
+		free(so.seccomp_profile);
 	s->proc.no_new_privs = so.no_new_privs;
 	s->proc.tty = jbool(cfg, "Tty");
 	s->proc.open_stdin = jbool(cfg, "OpenStdin");
@@ -495,5 +552,6 @@ void ctrconfig_spec_free(struct start_spec *s)
 	free(s->hostname);
 	free(s->stop_signal);
 	free(s->rlimits);
+	free(s->seccomp_profile);
 	memset(s, 0, sizeof(*s));
 }

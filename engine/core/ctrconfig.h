@@ -61,6 +61,7 @@ struct start_spec {
 	} restart;
 	struct cgroup_limits limits;
 	bool seccomp_unconfined;
+	char *seccomp_profile;      /* --security-opt seccomp=PATH: its JSON, else NULL (the default) */
 	struct rlimit_spec *rlimits;
 	size_t n_rlimits;
 };

@@ -51,7 +51,8 @@ int ctr_exec(struct berth *b, struct container *c, const struct exec_opts *o, in
 	p.rlimits = spec.rlimits;
 	p.n_rlimits = spec.n_rlimits;
 	if (!spec.seccomp_unconfined && !o->privileged) {
-		if (seccomp_default_program(b, p.caps, &prog, err) < 0)
+		if (spec.seccomp_profile ? seccomp_profile_program(spec.seccomp_profile, p.caps, &prog, err) < 0
+					 : seccomp_default_program(b, p.caps, &prog, err) < 0)
 			goto out;
 		p.seccomp = &prog;
 	}

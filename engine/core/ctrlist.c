@@ -199,8 +199,8 @@ void container_ps_set_size(struct berth *b, json_t *row, const struct container 
 		virt += img->size;
 		image_free(img);
 	}
-	image_human_size(rw, srw, sizeof(srw));
-	image_human_size(virt, sv, sizeof(sv));
+	human_size_decimal3((double)rw, srw, sizeof(srw));
+	human_size_decimal3((double)virt, sv, sizeof(sv));
 	if (virt > 0)
 		json_object_set_new(row, "Size", json_sprintf("%s (virtual %s)", srw, sv));
 	else

@@ -10,6 +10,7 @@
 #include "container.h"
 #include "ctrlist.h"
 #include "image.h"
+#include "units.h"
 #include "util.h"
 #include "volume.h"
 
@@ -121,7 +122,7 @@ json_t *disk_usage_container_rows(struct berth *b, berr_t *err)
 		char size[32];
 		json_t *row = container_ps_json(b, v[i], true, now);
 		/* go-units HumanSizeWithPrecision(SizeRw, 3) */
-		image_human_size(container_rw_size(b, v[i]->id), size, sizeof(size));
+		human_size_decimal3((double)container_rw_size(b, v[i]->id), size, sizeof(size));
 		json_object_set_new(row, "Size", json_string(size));
 		json_array_append_new(rows, row);
 	}
@@ -145,7 +146,7 @@ json_t *disk_usage_volume_rows(struct berth *b, berr_t *err)
 		while (users && users[links])
 			links++;
 		/* go-units HumanSize: four significant digits */
-		image_human_size4(volume_size(v[i]), size, sizeof(size));
+		human_size_decimal((double)volume_size(v[i]), size, sizeof(size));
 		json_array_append_new(rows, json_pack("{s:s, s:o, s:s}", "Name", v[i]->name, "Links",
 						      json_sprintf("%zu", links), "Size", size));
 	}

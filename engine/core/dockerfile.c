@@ -380,7 +380,7 @@ static int parse_instr_text(const char *text, char esc, struct df_instr *in, ber
 int dockerfile_parse_line(const char *text, char esc, struct df_instr *out, berr_t *err)
 {
 	memset(out, 0, sizeof(*out));
-	out->line = 1;
+	out->line = out->end_line = 1;
 	if (parse_instr_text(text, esc, out, err) < 0) {
 		df_instr_clear(out);
 		return -1;
@@ -563,6 +563,7 @@ int dockerfile_parse(const char *text, size_t len, const char *name, struct dock
 		cleanup_free char *ltext = sb_take(&logical);
 		struct df_instr in = {0};
 		in.line = first;
+		in.end_line = (int)i;
 		if (parse_instr_text(ltext, df->escape, &in, err) < 0) {
 			/* A heredoc-only RUN ("RUN <<EOF") has args; others keep the error. */
 			df_instr_clear(&in);
@@ -604,6 +605,8 @@ int dockerfile_parse(const char *text, size_t len, const char *name, struct dock
 				}
 			}
 		}
+		if (in.n_heredocs)
+			in.end_line = (int)i;
 		df->ins = xrealloc(df->ins, (df->n + 1) * sizeof(*df->ins));
 		df->ins[df->n++] = in;
 	}
@@ -880,6 +883,109 @@ static void warnf(struct dockerfile *df, int line, const char *rule, const char 
 	free(m);
 }
 
+/* "# check=skip=A,B;error=true" (buildkit's ParseLintOptions): drop the
+ * skipped rules' warnings; keep the rest in line order, as docker prints
+ * them. */
+static void check_options(const char *check, char ***skip, bool *skip_all, bool *error)
+{
+	*skip = xcalloc(1, sizeof(char *));
+	*skip_all = *error = false;
+	size_t n = 0;
+	if (!check)
+		return;
+	cleanup_free char *c = xstrdup(check);
+	char *save = NULL;
+	for (char *part = strtok_r(c, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
+		char *eq = strchr(part, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		char *k = part, *v = eq + 1;
+		while (isspace((unsigned char)*k))
+			k++;
+		for (size_t l = strlen(k); l && isspace((unsigned char)k[l - 1]); l--)
+			k[l - 1] = '\0';
+		while (isspace((unsigned char)*v))
+			v++;
+		for (size_t l = strlen(v); l && isspace((unsigned char)v[l - 1]); l--)
+			v[l - 1] = '\0';
+		if (!strcmp(k, "skip")) {
+			if (!strcmp(v, "all")) {
+				*skip_all = true;
+				continue;
+			}
+			char *s2 = NULL;
+			for (char *r = strtok_r(v, ",", &s2); r; r = strtok_r(NULL, ",", &s2)) {
+				while (isspace((unsigned char)*r))
+					r++;
+				size_t l = strlen(r);
+				while (l && isspace((unsigned char)r[l - 1]))
+					l--;
+				strv_push(skip, &n, xstrndup(r, l));
+			}
+		} else if (!strcmp(k, "error")) {
+			*error = !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "t");
+		}
+	}
+}
+
+bool dockerfile_check_error(const struct dockerfile *df)
+{
+	char **skip;
+	bool all, error;
+	check_options(df->check, &skip, &all, &error);
+	strv_free_(skip);
+	return error;
+}
+
+static void apply_check_directive(struct dockerfile *df)
+{
+	char **skip;
+	bool all, error;
+	size_t k = 0;
+	check_options(df->check, &skip, &all, &error);
+	for (size_t i = 0; i < df->n_warnings; i++) {
+		bool drop = all;
+		for (char **r = skip; !drop && *r; r++)
+			drop = !strcmp(*r, df->warnings[i].rule);
+		if (drop) {
+			free(df->warnings[i].rule);
+			free(df->warnings[i].msg);
+			continue;
+		}
+		df->warnings[k++] = df->warnings[i];
+	}
+	df->n_warnings = k;
+	strv_free_(skip);
+	/* by line, stable (insertion sort: a handful of warnings) */
+	for (size_t i = 1; i < df->n_warnings; i++) {
+		struct df_warning w = df->warnings[i];
+		size_t j = i;
+		while (j > 0 && df->warnings[j - 1].line > w.line) {
+			df->warnings[j] = df->warnings[j - 1];
+			j--;
+		}
+		df->warnings[j] = w;
+	}
+}
+
+char *dockerfile_rule_url(const char *rule)
+{
+	/* docs.docker.com/go/dockerfile/rule/<kebab-case>/: JSONArgsRecommended
+	 * -> json-args-recommended */
+	struct sb b = {0};
+	sb_adds(&b, "https://docs.docker.com/go/dockerfile/rule/");
+	for (size_t i = 0; rule[i]; i++) {
+		char c = rule[i];
+		if (i && isupper((unsigned char)c) &&
+		    (islower((unsigned char)rule[i - 1]) || (rule[i + 1] && islower((unsigned char)rule[i + 1]))))
+			sb_addc(&b, '-');
+		sb_addc(&b, (char)tolower((unsigned char)c));
+	}
+	sb_addc(&b, '/');
+	return sb_take(&b);
+}
+
 struct lint_args {
 	char **names;
 	size_t n;
@@ -918,7 +1024,7 @@ void dockerfile_lint(struct dockerfile *df, char *const *build_args)
 	char **stages = NULL;
 	size_t ns = 0;
 	int cmd_count = 0, ep_count = 0, cmd_line = 0, ep_line = 0;
-	bool in_stage = false;
+	bool in_stage = false, workdir_set = false;
 
 	for (size_t i = 0; i < df->n; i++) {
 		const char *o = df->ins[i].orig;
@@ -947,6 +1053,7 @@ void dockerfile_lint(struct dockerfile *df, char *const *build_args)
 					      "Multiple ENTRYPOINT instructions should not be used in the same stage because only the last one will be used");
 			}
 			in_stage = true;
+			workdir_set = false;
 			cmd_count = ep_count = 0;
 			char **a = in->args;
 			if (a[0] && a[1] && a[2] && !strcasecmp(a[1], "as")) {
@@ -960,14 +1067,20 @@ void dockerfile_lint(struct dockerfile *df, char *const *build_args)
 						      a[2]);
 						break;
 					}
-				for (size_t k = 0; k < ns; k++)
-					if (!strcasecmp(stages[k], a[2]))
-						warnf(df, in->line, "DuplicateStageName",
-						      "Duplicate stage name '%s', stage names should be unique", a[2]);
-				if (!strcasecmp(a[2], "scratch") || !strcasecmp(a[2], "context"))
+				/* buildkit compares stage names lower-cased, and quotes them with %q */
+				cleanup_free char *lname = xstrdup(a[2]);
+				for (char *c = lname; *c; c++)
+					*c = (char)tolower((unsigned char)*c);
+				if (!strcmp(lname, "scratch") || !strcmp(lname, "context"))
 					warnf(df, in->line, "ReservedStageName",
-					      "'%s' is reserved and should not be used as a stage name", a[2]);
-				strv_push(&stages, &ns, xstrdup(a[2]));
+					      "Stage name should not use the same name as reserved stage \"%s\"", lname);
+				for (size_t k = 0; k < ns; k++)
+					if (!strcmp(stages[k], lname)) {
+						warnf(df, in->line, "DuplicateStageName",
+						      "Duplicate stage name \"%s\", stage names should be unique", lname);
+						break;
+					}
+				strv_push(&stages, &ns, xstrdup(lname));
 			}
 			/* Undefined args in FROM: only global ARGs count. */
 			struct { char *names[64]; size_t n; } seen = {0};
@@ -1010,10 +1123,13 @@ void dockerfile_lint(struct dockerfile *df, char *const *build_args)
 				      "\"%s key=value\" should be used instead of legacy \"%s key value\" format",
 				      !strcmp(in->cmd, "env") ? "ENV" : "LABEL", !strcmp(in->cmd, "env") ? "ENV" : "LABEL");
 		} else if (!strcmp(in->cmd, "workdir")) {
+			/* buildkit: only the stage's first WORKDIR is checked (fixing
+			 * it fixes the ones after), and only a relative path warns */
 			const char *w = in->args[0];
-			if (w[0] != '/' && w[0] != '$')
+			if (!workdir_set && w[0] != '/' && w[0] != '$')
 				warnf(df, in->line, "WorkdirRelativePath",
-				      "Relative workdir '%s' can have unexpected results if the base image changes", w);
+				      "Relative workdir \"%s\" can have unexpected results if the base image changes", w);
+			workdir_set = true;
 		}
 		if (!strcmp(in->cmd, "cmd")) {
 			cmd_count++;
@@ -1032,6 +1148,7 @@ void dockerfile_lint(struct dockerfile *df, char *const *build_args)
 		      "Multiple ENTRYPOINT instructions should not be used in the same stage because only the last one will be used");
 	(void)lint_used;
 	strv_free_(stages);
+	apply_check_directive(df);
 	for (size_t i = 0; i < la.n; i++)
 		free(la.names[i]);
 	free(la.names);

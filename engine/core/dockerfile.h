@@ -31,6 +31,7 @@ struct df_instr {
 	char *cmd;       /* lower case: "run", "copy", ... */
 	char *orig;      /* the instruction as written, continuations joined by nothing */
 	int line;        /* first line, 1-based */
+	int end_line;    /* last line (continuations, heredoc bodies) */
 	char **flags;    /* leading "--name=value" words, NULL-terminated */
 	char *rest;      /* the text after the flags */
 	char **args;     /* exec form: the JSON strings; else the words (see dockerfile.c) */
@@ -88,6 +89,10 @@ char **dockerfile_name_values(const char *cmd, const char *rest, char escape, be
 /* The lint rules of `build --check` (docker's names), appended to
  * df->warnings.  `build_args` are NAME=VALUE (NULL-terminated). */
 void dockerfile_lint(struct dockerfile *df, char *const *build_args);
+/* The `# check=` directive says error=true: warnings fail the build. */
+bool dockerfile_check_error(const struct dockerfile *df);
+/* The documentation address docker prints after a rule's name. */
+char *dockerfile_rule_url(const char *rule);
 
 /* Predefined platform args (TARGETPLATFORM, BUILDARCH, ...) for the host. */
 const char *dockerfile_platform_arg(const char *name);

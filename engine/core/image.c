@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "image.h"
 #include "db.h"
+#include "oci.h"
 #include "ref.h"
 #include "store.h"
 #include "util.h"
@@ -582,66 +583,128 @@ void image_summaries_free(struct image_summary *s, size_t n)
 	free(s);
 }
 
-void image_human_size(long long bytes, char *buf, size_t len)
+/* Does a stored manifest name exactly this image's config and blobs?
+ * *media_type gets its media type either way. */
+static bool manifest_fits(const char *id, const struct image_manifest *m, const char *body, size_t len,
+			  char **media_type)
 {
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-	double v = (double)bytes;
-	size_t u = 0;
-	while (v >= 1000 && u < 6) {
-		v /= 1000;
-		u++;
+	struct oci_manifest om;
+	berr_t e = NULL;
+	bool fits;
+
+	if (oci_parse_manifest(body, len, &om, &e) < 0) {
+		berr_free(&e);
+		return false;
 	}
-	snprintf(buf, len, "%.3g%s", v, units[u]);
+	fits = strcmp(om.config.digest, id) == 0 && om.n_layers == m->n_layers;
+	for (size_t i = 0; fits && i < om.n_layers; i++)
+		fits = strcmp(om.layers[i].digest, m->layers[i]) == 0;
+	*media_type = xstrdup(om.media_type ? om.media_type : MT_OCI_MANIFEST);
+	oci_manifest_clear(&om);
+	return fits;
 }
 
-void image_human_size4(long long bytes, char *buf, size_t len)
+/* The manifest it came with, when that fits; 1 when it is used. */
+static int stored_manifest(struct berth *b, const char *id, const char *stored, struct image_manifest *m)
 {
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-	double v = (double)bytes;
-	size_t u = 0;
-	while (v >= 1000 && u < 6) {
-		v /= 1000;
-		u++;
+	char *body = NULL, *mt = NULL;
+	size_t len = 0;
+	berr_t e = NULL;
+
+	if (!stored || !store_has(b, stored))
+		return 0;
+	if (store_read(b, stored, &body, &len, &e) == 0 && manifest_fits(id, m, body, len, &mt)) {
+		m->body = body;
+		m->len = len;
+		m->media_type = mt;
+		snprintf(m->digest, sizeof(m->digest), "%s", stored);
+		return 1;
 	}
-	snprintf(buf, len, "%.4g%s", v, units[u]);
+	free(body);
+	free(mt);
+	berr_free(&e);
+	return 0;
 }
 
-void image_human_since(long long then, char *buf, size_t len)
+int image_manifest(struct berth *b, const char *id, struct image_manifest *m, berr_t *err)
 {
-	long long d = (long long)time(NULL) - then;
-	long long hours;
+	cleanup_stmt sqlite3_stmt *st = NULL;
+	cleanup_free char *stored = NULL;
+	json_t *layers = json_array(), *j;
+	sqlite3 *db;
 
-	if (then <= 0) {
-		snprintf(buf, len, "N/A");
-		return;
+	memset(m, 0, sizeof(*m));
+	m->layers = xcalloc(1, sizeof(char *));
+	if (berth_db(b, &db, err) < 0 ||
+	    db_prepare(db, "SELECT manifest, length(CAST(config AS BLOB)) FROM images WHERE id = ?", &st, err) < 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		berr_make(err, 0, "No such image: %s", id);
+		goto fail;
 	}
-	if (d < 1)
-		snprintf(buf, len, "Less than a second ago");
-	else if (d == 1)
-		snprintf(buf, len, "1 second ago");
-	else if (d < 60)
-		snprintf(buf, len, "%lld seconds ago", d);
-	else if (d / 60 == 1)
-		snprintf(buf, len, "About a minute ago");
-	else if (d / 60 < 60)
-		snprintf(buf, len, "%lld minutes ago", d / 60);
-	else if ((hours = (d + 1800) / 3600) == 1)
-		snprintf(buf, len, "About an hour ago");
-	else if (hours < 48)
-		snprintf(buf, len, "%lld hours ago", hours);
-	else if (hours < 24 * 7 * 2)
-		snprintf(buf, len, "%lld days ago", hours / 24);
-	else if (hours < 24 * 30 * 2)
-		snprintf(buf, len, "%lld weeks ago", hours / 24 / 7);
-	else if (hours < 24 * 365 * 2)
-		snprintf(buf, len, "%lld months ago", hours / 24 / 30);
-	else
-		snprintf(buf, len, "%lld years ago", d / 3600 / 24 / 365);
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+		stored = xstrdup((const char *)sqlite3_column_text(st, 0));
+	m->config_size = sqlite3_column_int64(st, 1);
+	db_stmt_release(st);
+	st = NULL;
+	if (!store_has(b, id)) {
+		berr_make(err, 0, "the config blob of image %s is missing: run 'berth system check'", id);
+		goto fail;
+	}
+	if (db_prepare(db, "SELECT blob, media_type, blob_size FROM image_layers WHERE image_id = ? ORDER BY idx", &st,
+		       err) < 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *blob = (const char *)sqlite3_column_text(st, 0);
+		size_t n = m->n_layers;
+		if (!layer_blob_exists(b, blob)) {
+			berr_make(err, 0, "layer blob %s of image %s is missing: run 'berth system check'", blob, id);
+			goto fail;
+		}
+		m->layers = xrealloc(m->layers, (n + 2) * sizeof(char *));
+		m->layers[n] = xstrdup(blob);
+		m->layers[n + 1] = NULL;
+		m->layer_sizes = xrealloc(m->layer_sizes, (n + 1) * sizeof(long long));
+		m->layer_sizes[n] = sqlite3_column_int64(st, 2);
+		m->n_layers = n + 1;
+		json_array_append_new(layers, oci_descriptor_json((const char *)sqlite3_column_text(st, 1), blob,
+								   m->layer_sizes[n]));
+	}
+	if (stored_manifest(b, id, stored, m)) {
+		json_decref(layers);
+		return 0;
+	}
+	j = json_pack("{s:i, s:s, s:o, s:o}", "schemaVersion", 2, "mediaType", MT_OCI_MANIFEST, "config",
+		      oci_descriptor_json(MT_OCI_CONFIG, id, m->config_size), "layers", layers);
+	m->body = oci_dump_compact(j);
+	m->len = strlen(m->body);
+	m->media_type = xstrdup(MT_OCI_MANIFEST);
+	json_decref(j);
+	sha256_digest(m->body, m->len, m->digest);
+	return 0;
+fail:
+	json_decref(layers);
+	image_manifest_clear(m);
+	return -1;
+}
+
+void image_manifest_clear(struct image_manifest *m)
+{
+	free(m->body);
+	free(m->media_type);
+	strv_free(m->layers);
+	free(m->layer_sizes);
+	memset(m, 0, sizeof(*m));
 }
 
 const char *image_short_id(const char *id, char buf[13])
 {
-	snprintf(buf, 13, "%s", digest_hex(id));
+	const char *hex = digest_hex(id);
+	size_t n = strnlen(hex, 12);
+	memcpy(buf, hex, n);
+	buf[n] = '\0';
 	return buf;
 }
 

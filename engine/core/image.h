@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include "err.h"
 #include "root.h"
+#include "store.h"
 #include <sqlite3.h>
 
 /* The parts of an image config ("config" object of the OCI image config)
@@ -197,13 +198,25 @@ int image_history(struct berth *b, const struct image *img, struct image_history
 		  berr_t *err);
 void image_history_free(struct image_history_row *rows, size_t n);
 
-/* Formatting shared by images/history/inspect. */
-/* "4.26MB": docker's decimal units (go-units HumanSizeWithPrecision 3). */
-void image_human_size(long long bytes, char *buf, size_t len);
-/* "4.261MB": go-units HumanSize, 4 significant digits (system df, VirtualSize). */
-void image_human_size4(long long bytes, char *buf, size_t len);
-/* "2 weeks ago", "About an hour ago": docker's go-units HumanDuration. */
-void image_human_since(long long then_seconds, char *buf, size_t len);
+/* The manifest an image goes out with (`save`, `push`): the one it came
+ * with when that is in the store and names exactly its config and layer
+ * blobs (so a pulled image leaves with the digest it came with), else an
+ * OCI manifest made from its layers.  The config and every layer blob
+ * must be there ("... is missing: run 'berth system check'"). */
+struct image_manifest {
+	char *body;
+	size_t len;
+	char digest[DIGEST_LEN];
+	char *media_type;
+	char **layers;          /* layer blob digests, bottom first, NULL-terminated */
+	long long *layer_sizes;
+	size_t n_layers;
+	long long config_size;
+};
+int image_manifest(struct berth *b, const char *id, struct image_manifest *m, berr_t *err);
+void image_manifest_clear(struct image_manifest *m);
+
+/* Sizes and times for its columns: human_size_decimal3 and human_since in units.h. */
 /* 12 hex characters of "sha256:<hex>". */
 const char *image_short_id(const char *id, char buf[13]);
 

@@ -81,7 +81,22 @@ static void set_title(char *const *cmd)
 	}
 }
 
-void init_reaper(pid_t child, bool tty, char *const *cmd)
+char **init_name(char *const *cmd)
+{
+	size_t n = 0;
+	while (cmd && cmd[n])
+		n++;
+	/* cmd's strings may live in the very memory the title overwrites
+	 * (the CLI's own argv): the command to exec is this copy. */
+	char **copy = calloc(n + 1, sizeof(char *));
+	for (size_t i = 0; copy && i < n; i++)
+		copy[i] = strdup(cmd[i]);
+	prctl(PR_SET_NAME, "init", 0, 0, 0);
+	set_title(copy);
+	return copy;
+}
+
+void init_reaper(pid_t child, bool tty)
 {
 	sigset_t all;
 	int status = 0;
@@ -89,27 +104,13 @@ void init_reaper(pid_t child, bool tty, char *const *cmd)
 	(void)tty;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	prctl(PR_SET_NAME, "init", 0, 0, 0);
-	set_title(cmd);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(&all, &si);
-		if (sig < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(125);
-		}
-		if (sig != SIGCHLD) {
-			/* Forwarded as is; a stopped command sees SIGCONT too. */
-			kill(child, sig);
-			continue;
-		}
-		for (;;) {
-			int st;
-			pid_t p = waitpid(-1, &st, WNOHANG);
-			if (p <= 0)
-				break;
+		/* Reap first: a command that died before SIGCHLD was blocked
+		 * above sent a signal that was discarded, not left pending. */
+		int st;
+		pid_t p;
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
 			if (p == child) {
 				status = wait_status_code(st);
 				/* Reap whatever else has already exited, then go:
@@ -119,5 +120,13 @@ void init_reaper(pid_t child, bool tty, char *const *cmd)
 				_exit(status);
 			}
 		}
+		siginfo_t si;
+		int sig;
+		while ((sig = sigwaitinfo(&all, &si)) < 0)
+			if (errno != EINTR)
+				_exit(125);
+		/* Forwarded as is; a stopped command sees SIGCONT too. */
+		if (sig != SIGCHLD)
+			kill(child, sig);
 	}
 }

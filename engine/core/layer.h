@@ -29,18 +29,18 @@
 #include "root.h"
 #include "store.h"
 
-/* A pull source of bytes: returns the number of bytes at *buf (0 at the
- * end), or -1 with err set.  The buffer stays valid until the next call. */
+/* A pull source of bytes: fills buf with up to cap bytes and returns how
+ * many (0 at the end), or -1 with err set.  The buffer is the reader's:
+ * layer_unpack reads into a ring of them, so a block can still be hashed
+ * on another core while the next ones are read and unpacked. */
 struct layer_source {
-	ssize_t (*read)(void *ctx, const void **buf, berr_t *err);
+	ssize_t (*read)(void *ctx, void *buf, size_t cap, berr_t *err);
 	void *ctx;
 };
 
 /* A source reading a file descriptor. */
 struct layer_fd_source {
 	int fd;
-	char *buf;
-	size_t cap;
 };
 void layer_fd_source_init(struct layer_fd_source *s, struct layer_source *src, int fd);
 void layer_fd_source_fini(struct layer_fd_source *s);

@@ -303,7 +303,8 @@ int runner_init(struct berth *b, struct container *c, struct runner *r, struct i
 	if (ctrconfig_start_spec(c, &r->spec, err) < 0)
 		return -1;
 	if (!r->spec.seccomp_unconfined) {
-		if (seccomp_default_program(b, r->spec.proc.caps, &r->prog, err) < 0)
+		if (r->spec.seccomp_profile ? seccomp_profile_program(r->spec.seccomp_profile, r->spec.proc.caps, &r->prog, err) < 0
+					    : seccomp_default_program(b, r->spec.proc.caps, &r->prog, err) < 0)
 			return -1;
 		r->have_prog = true;
 		r->spec.proc.seccomp = &r->prog;

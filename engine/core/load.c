@@ -30,6 +30,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -604,21 +606,42 @@ static void plan_units(struct loader *l)
 	}
 }
 
+/* A layer entry of the archive being loaded.  When the archive is an
+ * uncompressed file (the usual case), its bytes are read straight from the
+ * file into the unpacker's buffers with pread, skipping libarchive's copy;
+ * otherwise (a compressed archive) libarchive decompresses into them. */
 struct entry_src {
 	struct archive *a;
+	int fd;                  /* >= 0: read [off, end) of it directly */
+	off_t off, end;
+	atomic_bool *cancel;     /* another layer failed: stop early */
 };
 
-static ssize_t entry_read(void *ctx, const void **buf, berr_t *err)
+static ssize_t entry_read(void *ctx, void *buf, size_t cap, berr_t *err)
 {
 	struct entry_src *s = ctx;
-	size_t len;
-	la_int64_t off;
-	int r = archive_read_data_block(s->a, buf, &len, &off);
-	if (r == ARCHIVE_EOF)
-		return 0;
-	if (r < ARCHIVE_WARN)
+	if (s->cancel && atomic_load(s->cancel))
+		return berr_make(err, 0, "cancelled");
+	if (s->fd >= 0) {
+		ssize_t n;
+		if (s->off >= s->end)
+			return 0;
+		if ((off_t)cap > s->end - s->off)
+			cap = (size_t)(s->end - s->off);
+		do
+			n = pread(s->fd, buf, cap, s->off);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return berr_make(err, errno, "read error");
+		if (n == 0)
+			return berr_make(err, 0, "truncated archive");
+		s->off += n;
+		return n;
+	}
+	la_ssize_t n = archive_read_data(s->a, buf, cap);
+	if (n < 0)
 		return berr_make(err, 0, "%s", archive_error_string(s->a));
-	return (ssize_t)len;
+	return (ssize_t)n;
 }
 
 static int check_unit(struct unit *u, berr_t *err)
@@ -635,10 +658,24 @@ static int check_unit(struct unit *u, berr_t *err)
 	return 0;
 }
 
-static int stream_unit(struct loader *l, struct archive *a, struct unit *u, berr_t *err)
+/* Where a layer entry's bytes can be read directly: the entry's data
+ * starts where the tar reader stands after its header (were that wrong, it
+ * would show as a digest mismatch, never as a wrong layer).  false for a
+ * compressed archive, which only libarchive can read. */
+static bool entry_direct(struct archive *a, struct archive_entry *e, int fd, off_t start, struct entry_src *es)
 {
-	struct entry_src es = {.a = a};
-	struct layer_source src = {.read = entry_read, .ctx = &es};
+	if (archive_filter_count(a) != 1 || archive_filter_code(a, 0) != ARCHIVE_FILTER_NONE ||
+	    !archive_entry_size_is_set(e) || archive_entry_sparse_count(e) != 0 || archive_filter_bytes(a, 0) < 0)
+		return false;
+	es->fd = fd;
+	es->off = start + (off_t)archive_filter_bytes(a, 0);
+	es->end = es->off + (off_t)archive_entry_size(e);
+	return true;
+}
+
+static int stream_unit(struct loader *l, struct entry_src *es, struct unit *u, berr_t *err)
+{
+	struct layer_source src = {.read = entry_read, .ctx = es};
 	cleanup_close int dfd = -1;
 
 	if (blob_writer_open(l->b, BLOB_DEFER_SYNC | BLOB_CALLER_HASHES, &u->blob, err) < 0)
@@ -672,11 +709,83 @@ static int stream_unit(struct loader *l, struct archive *a, struct unit *u, berr
 	return 0;
 }
 
+/* Layers read directly from the archive file are unpacked in parallel,
+ * each on its own worker (and its own hasher), like a registry pull. */
+struct job {
+	struct unit *u;
+	struct entry_src es;
+	berr_t err;
+};
+
+struct pool {
+	struct loader *l;
+	struct job *jobs;
+	size_t n, next;
+	pthread_mutex_t mu;
+	atomic_bool cancel;
+	atomic_size_t first;     /* the job that failed first */
+};
+
+static void *pool_worker(void *arg)
+{
+	struct pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		size_t i = p->next < p->n ? p->next++ : p->n;
+		pthread_mutex_unlock(&p->mu);
+		if (i == p->n)
+			return NULL;
+		struct job *j = &p->jobs[i];
+		if (atomic_load(&p->cancel)) {
+			berr_make(&j->err, 0, "cancelled");
+			continue;
+		}
+		/* The job that raises the flag has the error to report; the
+		 * others' come from it. */
+		if (stream_unit(p->l, &j->es, j->u, &j->err) < 0 && !atomic_exchange(&p->cancel, true))
+			atomic_store(&p->first, i);
+	}
+}
+
+static int run_jobs(struct loader *l, struct job *jobs, size_t n, berr_t *err)
+{
+	struct pool p = {.l = l, .jobs = jobs, .n = n};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = cpus < 1 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
+	pthread_t th[8];
+	bool started[8] = {false};
+	int rc = 0;
+
+	if (nt > n)
+		nt = n;
+	pthread_mutex_init(&p.mu, NULL);
+	atomic_init(&p.cancel, false);
+	atomic_init(&p.first, 0);
+	for (size_t i = 0; i < n; i++)
+		jobs[i].es.cancel = &p.cancel;
+	/* This thread is a worker too; the others are a bonus. */
+	for (size_t i = 1; i < nt; i++)
+		started[i] = pthread_create(&th[i], NULL, pool_worker, &p) == 0;
+	pool_worker(&p);
+	for (size_t i = 1; i < nt; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.mu);
+	if (atomic_load(&p.cancel)) {
+		*err = steal_pointer(&jobs[atomic_load(&p.first)].err);
+		rc = -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		berr_free(&jobs[i].err);
+	return rc;
+}
+
 static int pass2(struct loader *l, int fd, off_t start, berr_t *err)
 {
 	struct archive *a;
 	struct archive_entry *e;
-	size_t want = 0, done = 0;
+	struct job *jobs = NULL;
+	size_t want = 0, done = 0, njobs = 0;
 	int r, rc = -1;
 
 	for (size_t i = 0; i < l->nunits; i++)
@@ -686,6 +795,7 @@ static int pass2(struct loader *l, int fd, off_t start, berr_t *err)
 		return 0;
 	if (!(a = open_archive(fd, start, err)))
 		return -1;
+	jobs = xcalloc(want, sizeof(*jobs));
 	while (done < want) {
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
@@ -701,8 +811,16 @@ static int pass2(struct loader *l, int fd, off_t start, berr_t *err)
 			struct unit *u = &l->units[i];
 			if (!u->stream || u->found || strcmp(u->path, name) != 0)
 				continue;
-			if (stream_unit(l, a, u, err) < 0)
+			struct entry_src es = {.a = a, .fd = -1};
+			if (entry_direct(a, e, fd, start, &es)) {
+				/* Unpacked below, in parallel: mark it taken. */
+				u->found = true;
+				jobs[njobs].u = u;
+				jobs[njobs].es = es;
+				njobs++;
+			} else if (stream_unit(l, &es, u, err) < 0) {
 				goto out;
+			}
 			done++;
 			break;
 		}
@@ -713,8 +831,11 @@ static int pass2(struct loader *l, int fd, off_t start, berr_t *err)
 			goto out;
 		}
 	}
+	if (njobs > 0 && run_jobs(l, jobs, njobs, err) < 0)
+		goto out;
 	rc = 0;
 out:
+	free(jobs);
 	archive_read_free(a);
 	return rc;
 }

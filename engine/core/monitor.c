@@ -1,6 +1,7 @@
 /* monitor.c: the I/O loop and the detached monitor (see monitor.h). */
 #define _GNU_SOURCE
 #include "monitor.h"
+#include "attach.h"
 #include "cleanup.h"
 #include "db.h"
 #include "logfile.h"
@@ -18,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -87,13 +89,34 @@ static int write_all(int fd, const char *p, size_t len)
 
 static const int proxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
+/* `berth attach` clients of this run (attach.h). */
+#define MAX_CLIENTS 16
+
+static void client_send(struct pollfd *cp, char kind, const void *data, size_t len)
+{
+	struct iovec iov[2] = {{&kind, 1}, {(void *)data, len}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	ssize_t n;
+
+	if (cp->fd < 0)
+		return;
+	/* Blocking, as docker's attach streams: a client that does not read
+	 * holds the container's output back, one that is gone is dropped. */
+	while ((n = sendmsg(cp->fd, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	if (n < 0) {
+		close(cp->fd);
+		cp->fd = -1;
+	}
+}
+
 int io_run(struct spawned *sp, const struct io_opts *o)
 {
-	enum { P_OUT, P_ERR, P_PTY, P_IN, P_PID, P_SIG, N };
+	enum { P_OUT, P_ERR, P_PTY, P_IN, P_PID, P_SIG, P_LISTEN, P_CLI, N = P_CLI + MAX_CLIENTS };
 	struct pollfd p[N];
 	sigset_t mask, old;
 	int sfd, code = -1;
-	char buf[65536];
+	char buf[ATTACH_MAX_MSG + 1];
 	int out_dst = o->out_dst, err_dst = o->err_dst;
 	bool exited = false;
 	/* Called once, right before the first sleep: what it drops from
@@ -115,6 +138,9 @@ int io_run(struct spawned *sp, const struct io_opts *o)
 	p[P_IN] = (struct pollfd){sp->pty >= 0 || sp->in_fd >= 0 ? o->in_src : -1, POLLIN, 0};
 	p[P_PID] = (struct pollfd){sp->pidfd, POLLIN, 0};
 	p[P_SIG] = (struct pollfd){sfd, POLLIN, 0};
+	p[P_LISTEN] = (struct pollfd){o->attachable ? o->attach_fd : -1, POLLIN, 0};
+	for (int i = P_CLI; i < N; i++)
+		p[i] = (struct pollfd){-1, POLLIN, 0};
 
 	for (;;) {
 		bool open_out = p[P_OUT].fd >= 0 || p[P_ERR].fd >= 0 || p[P_PTY].fd >= 0;
@@ -133,7 +159,7 @@ int io_run(struct spawned *sp, const struct io_opts *o)
 		for (int i = P_OUT; i <= P_PTY; i++) {
 			if (p[i].fd < 0 || !p[i].revents)
 				continue;
-			ssize_t r = read(p[i].fd, buf, sizeof(buf));
+			ssize_t r = read(p[i].fd, buf, ATTACH_MAX_MSG);
 			if (r < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (r <= 0) {
@@ -147,6 +173,8 @@ int io_run(struct spawned *sp, const struct io_opts *o)
 				logfile_write(o->log_fd, st, buf, (size_t)r);
 			if (*dst >= 0 && write_all(*dst, buf, (size_t)r) < 0)
 				*dst = -1; /* our reader went away: keep draining */
+			for (int c = P_CLI; c < N; c++)
+				client_send(&p[c], i == P_ERR ? 'e' : 'o', buf, (size_t)r);
 		}
 		if (p[P_IN].fd >= 0 && p[P_IN].revents) {
 			int dst = sp->pty >= 0 ? sp->pty : sp->in_fd;
@@ -161,6 +189,54 @@ int io_run(struct spawned *sp, const struct io_opts *o)
 					close(sp->in_fd);
 					sp->in_fd = -1;
 				}
+			}
+		}
+		if (p[P_LISTEN].fd >= 0 && p[P_LISTEN].revents) {
+			int cfd = accept4(p[P_LISTEN].fd, NULL, NULL, SOCK_CLOEXEC);
+			int slot = -1;
+			for (int c = P_CLI; cfd >= 0 && c < N && slot < 0; c++)
+				if (p[c].fd < 0)
+					slot = c;
+			if (slot >= 0)
+				p[slot] = (struct pollfd){cfd, POLLIN, 0};
+			else if (cfd >= 0)
+				close(cfd);
+		}
+		for (int c = P_CLI; c < N; c++) {
+			if (p[c].fd < 0 || !p[c].revents)
+				continue;
+			if (!(p[c].events & POLLIN)) {
+				/* Its stdin ended before; now it hung up. */
+				if (p[c].revents & (POLLHUP | POLLERR)) {
+					close(p[c].fd);
+					p[c].fd = -1;
+				}
+				continue;
+			}
+			ssize_t r = recv(p[c].fd, buf, sizeof(buf), MSG_DONTWAIT);
+			if (r < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (r <= 0) {
+				/* Its stdin ended (shutdown) or it left: keep sending it
+				 * output until it hangs up. */
+				if (r < 0 || (p[c].revents & (POLLHUP | POLLERR))) {
+					close(p[c].fd);
+					p[c].fd = -1;
+				} else {
+					p[c].events = 0;
+				}
+				continue;
+			}
+			if (buf[0] == 'i' && r > 1 && !exited) {
+				int dst = sp->pty >= 0 ? sp->pty : sp->in_fd;
+				if (dst >= 0)
+					write_all(dst, buf + 1, (size_t)r - 1);
+			} else if (buf[0] == 'r' && r == 1 + (ssize_t)sizeof(struct attach_winsize) && sp->pty >= 0) {
+				struct attach_winsize aw;
+				memcpy(&aw, buf + 1, sizeof(aw));
+				struct winsize ws = {.ws_row = aw.rows, .ws_col = aw.cols};
+				if (aw.rows && aw.cols)
+					ioctl(sp->pty, TIOCSWINSZ, &ws);
 			}
 		}
 		if (p[P_SIG].fd >= 0 && p[P_SIG].revents) {
@@ -195,6 +271,12 @@ int io_run(struct spawned *sp, const struct io_opts *o)
 		while (waitpid(sp->pid, &st, 0) < 0 && errno == EINTR)
 			;
 		code = wait_status_code(st);
+	}
+	/* Attached clients learn the exit code, then the end. */
+	for (int c = P_CLI; c < N; c++) {
+		client_send(&p[c], 'x', &code, sizeof(code));
+		if (p[c].fd >= 0)
+			close(p[c].fd);
 	}
 	if (sfd >= 0)
 		close(sfd);
@@ -339,14 +421,15 @@ static void note_exit(struct berth *b, const struct container *c, int code)
 }
 
 /* The monitor's life after the first start: watch, record, restart. */
-__attribute__((noreturn)) static void monitor_loop(struct runner *r, struct spawned *sp, int log_fd)
+__attribute__((noreturn)) static void monitor_loop(struct runner *r, struct spawned *sp, int log_fd, int attach_fd)
 {
 	struct berth *b = r->b;
 	long long backoff_ms = 100;
 
 	for (;;) {
 		struct io_opts io = {.in_src = -1, .out_dst = -1, .err_dst = -1, .log_fd = log_fd, .winsize_src = -1,
-				     .before_first_wait = monitor_shed};
+				     .before_first_wait = monitor_shed, .attachable = attach_fd >= 0,
+				     .attach_fd = attach_fd};
 		long long started = monotonic_ns();
 		int code = io_run(sp, &io);
 		bool oom = runner_reap(r);
@@ -459,7 +542,7 @@ int monitor_detach(struct runner *r, berr_t *err)
 	if (mon == 0) {
 		struct spawned sp;
 		cleanup_berr berr_t e = NULL;
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC), log_fd;
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC), log_fd, attach_fd;
 		char c;
 
 		close(rep[0]);
@@ -484,6 +567,9 @@ int monitor_detach(struct runner *r, berr_t *err)
 		}
 		memset(&rp, 0, sizeof(rp));
 		log_fd = open(r->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		/* Listening before the CLI returns: an attach right after
+		 * run -d must find it. */
+		attach_fd = attach_listen(r->cdir);
 		if (runner_spawn(r, &sp, &e) < 0) {
 			rp.status = e->status ? e->status : 125;
 			snprintf(rp.text, sizeof(rp.text), "%s", e->msg);
@@ -507,7 +593,7 @@ int monitor_detach(struct runner *r, berr_t *err)
 			runner_reap(r);
 			_exit(1);
 		}
-		monitor_loop(r, &sp, log_fd);
+		monitor_loop(r, &sp, log_fd, attach_fd);
 	}
 	close(rep[1]);
 	close(go[0]);

@@ -26,6 +26,8 @@ struct io_opts {
 	bool proxy_signals;  /* forward SIGINT, SIGTERM, ... to PID 1 */
 	int winsize_src;     /* a tty whose size the pty follows, or -1 */
 	void (*before_first_wait)(void); /* the monitor sheds memory here */
+	bool attachable;     /* serve `berth attach` clients on attach_fd */
+	int attach_fd;       /* listening socket (attach.h) */
 };
 
 /* Returns the container's exit code (docker's: 128+signal when killed). */

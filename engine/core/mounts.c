@@ -80,6 +80,28 @@ static const char *fdpath(int slot, int fd)
  * all the way, and the last component as a file when !dir.  Every step is
  * resolved inside the root; creation happens below an fd, one plain name
  * at a time, O_NOFOLLOW|O_EXCL for files. */
+int mountpoint_create_leaf(int pfd, const char *leaf, bool dir)
+{
+	/* leaf is one plain name: mkdirat/openat below pfd cannot escape,
+	 * and O_NOFOLLOW|O_EXCL refuse to create through a symlink. */
+	if (dir) {
+		if (mkdirat(pfd, leaf, 0755) < 0 && errno != EEXIST) {
+			close(pfd);
+			return -1;
+		}
+	} else {
+		int f = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (f < 0 && errno != EEXIST) {
+			close(pfd);
+			return -1;
+		}
+		if (f >= 0)
+			close(f);
+	}
+	close(pfd);
+	return 0;
+}
+
 static int mountpoint_in_root_depth(int rootfd, const char *path, bool dir, int depth);
 
 static int mountpoint_in_root(int rootfd, const char *path, bool dir)
@@ -141,23 +163,8 @@ static int mountpoint_in_root_depth(int rootfd, const char *path, bool dir, int 
 	} else {
 		pfd = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
 	}
-	if (pfd < 0)
+	if (pfd < 0 || mountpoint_create_leaf(pfd, leaf, dir) < 0)
 		return -1;
-	if (dir) {
-		if (mkdirat(pfd, leaf, 0755) < 0 && errno != EEXIST) {
-			close(pfd);
-			return -1;
-		}
-	} else {
-		int f = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (f < 0 && errno != EEXIST) {
-			close(pfd);
-			return -1;
-		}
-		if (f >= 0)
-			close(f);
-	}
-	close(pfd);
 	fd = open_in_root(rootfd, path, O_PATH | (dir ? O_DIRECTORY : 0), 0);
 	if (fd < 0 && errno == ENOENT)
 		return follow_dangling(rootfd, path, dir, depth);

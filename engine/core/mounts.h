@@ -49,6 +49,12 @@ struct mount_op {
  * order (parents first: the plan is sorted).  Runs in the child. */
 int mounts_apply(int rootfd, const struct mount_op *ops, size_t n, berr_t *err);
 
+/* Create a missing mountpoint's last component, leaf (one plain name),
+ * below pfd (an fd of its parent inside the root): a directory, or an
+ * empty file when !dir; one already there is fine.  Closes pfd.  0, or
+ * -1 with errno. */
+int mountpoint_create_leaf(int pfd, const char *leaf, bool dir);
+
 /* Split a comma list of mount options into flags and data ("ro,size=1m"
  * -> MS_RDONLY, "size=1m"); unknown words go to data. */
 void mount_options_split(const char *opts, unsigned long *flags, char **data);

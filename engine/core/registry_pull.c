@@ -551,11 +551,9 @@ struct grow_source {
 	struct layer_job *self;  /* the layer being unpacked (counts) */
 	int fd;
 	off_t off;
-	char *buf;
-	size_t cap;
 };
 
-static ssize_t grow_read(void *ctx, const void **buf, berr_t *err)
+static ssize_t grow_read(void *ctx, void *buf, size_t cap, berr_t *err)
 {
 	struct grow_source *g = ctx;
 	struct pull *p = g->self->p;
@@ -565,15 +563,14 @@ static ssize_t grow_read(void *ctx, const void **buf, berr_t *err)
 			return berr_make(err, 0, "cancelled");
 		long long avail = atomic_load(&g->j->written);
 		if (g->off < avail) {
-			size_t want = (size_t)(avail - g->off) < g->cap ? (size_t)(avail - g->off) : g->cap;
-			ssize_t n = pread(g->fd, g->buf, want, g->off);
+			size_t want = (size_t)(avail - g->off) < cap ? (size_t)(avail - g->off) : cap;
+			ssize_t n = pread(g->fd, buf, want, g->off);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
 				return berr_make(err, n < 0 ? errno : 0, "cannot read the downloaded blob");
 			g->off += n;
 			atomic_fetch_add(&g->self->unpacked, n);
-			*buf = g->buf;
 			return n;
 		}
 		int st = atomic_load(&g->j->dl);
@@ -641,11 +638,8 @@ static void unpack_one(struct layer_job *j)
 	if (layer_tmp_dir(b, &j->tmp_dir, &dfd, &j->uerr) < 0)
 		return;
 	gs.fd = fd;
-	gs.cap = 1 << 20;
-	gs.buf = xmalloc(gs.cap);
 	j->ts = tarsplit_new();
 	int r = layer_unpack(&src, NULL, j->ts, dfd, &j->res, &j->uerr);
-	free(gs.buf);
 	if (r < 0) {
 		/* A corrupted blob usually fails to unpack before its digest
 		 * can be compared: once it is all here, say what is really

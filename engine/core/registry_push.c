@@ -15,10 +15,10 @@
  *   or PATCH <location> (Content-Range) per chunk, then an empty PUT,
  *      when BERTH_PUSH_CHUNK_SIZE (bytes) is set and the blob is larger
  *
- * The manifest is the one the image came with when every blob it names
- * is in the store (so a pulled image pushes back with the same digest);
- * otherwise one is made from the image's layers, the way `berth save`
- * makes it, and it goes up with its own media type as Content-Type.
+ * The manifest is image_manifest()'s (image.h): the one the image came
+ * with when it names the image's own blobs (so a pulled image pushes back
+ * with the same digest), otherwise one made from its layers, as `berth
+ * save` writes it; it goes up with its own media type as Content-Type.
  */
 #define _GNU_SOURCE
 #include "registry.h"
@@ -41,128 +41,6 @@
 
 #define EXIT_PUSH 1
 #define MAX_RETRIES 2
-
-/* ---- the manifest ------------------------------------------------------- */
-
-struct pimage {
-	char *id;
-	char *manifest;
-	size_t manifest_len;
-	char manifest_digest[DIGEST_LEN];
-	char *manifest_type;
-	char **blobs;          /* layer blobs, bottom first */
-	long long *sizes;
-	size_t n;
-	long long config_size;
-};
-
-static void pimage_clear(struct pimage *im)
-{
-	free(im->id);
-	free(im->manifest);
-	free(im->manifest_type);
-	cleanup_strvp(&im->blobs);
-	free(im->sizes);
-	memset(im, 0, sizeof(*im));
-}
-
-/* Does a stored manifest name exactly this image's config and blobs? */
-static bool manifest_fits(const struct pimage *im, const char *body, size_t len, char **mt)
-{
-	struct oci_manifest m;
-	berr_t e = NULL;
-	bool fits;
-
-	if (oci_parse_manifest(body, len, &m, &e) < 0) {
-		berr_free(&e);
-		return false;
-	}
-	fits = strcmp(m.config.digest, im->id) == 0 && m.n_layers == im->n;
-	for (size_t i = 0; fits && i < m.n_layers; i++)
-		fits = strcmp(m.layers[i].digest, im->blobs[i]) == 0;
-	*mt = xstrdup(m.media_type ? m.media_type : MT_OCI_MANIFEST);
-	oci_manifest_clear(&m);
-	return fits;
-}
-
-/* The image's blobs and the manifest to push (the one it came with, or
- * one made from its layers as `berth save` makes it). */
-static int prepare(struct berth *b, sqlite3 *db, const char *id, struct pimage *im, berr_t *err)
-{
-	cleanup_stmt sqlite3_stmt *st = NULL;
-	cleanup_free char *stored = NULL;
-	json_t *layers = json_array(), *m;
-	size_t n = 0;
-
-	memset(im, 0, sizeof(*im));
-	im->id = xstrdup(id);
-	im->blobs = xcalloc(1, sizeof(char *));
-	if (db_prepare(db, "SELECT manifest, length(CAST(config AS BLOB)) FROM images WHERE id = ?", &st, err) < 0)
-		goto fail;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		berr_make_status(err, EXIT_PUSH, 0, "No such image: %s", id);
-		goto fail;
-	}
-	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-		stored = xstrdup((const char *)sqlite3_column_text(st, 0));
-	im->config_size = sqlite3_column_int64(st, 1);
-	db_stmt_release(st);
-	st = NULL;
-	if (!store_has(b, id)) {
-		berr_make_status(err, EXIT_PUSH, 0, "the config blob of image %s is missing: run 'berth system check'", id);
-		goto fail;
-	}
-	if (db_prepare(db, "SELECT blob, media_type, blob_size FROM image_layers WHERE image_id = ? ORDER BY idx", &st,
-		       err) < 0)
-		goto fail;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *blob = (const char *)sqlite3_column_text(st, 0);
-		if (!layer_blob_exists(b, blob)) {
-			berr_make_status(err, EXIT_PUSH, 0,
-					 "layer blob %s of image %s is missing: run 'berth system check'", blob, id);
-			goto fail;
-		}
-		im->blobs = xrealloc(im->blobs, (n + 2) * sizeof(char *));
-		im->blobs[n] = xstrdup(blob);
-		im->blobs[n + 1] = NULL;
-		im->sizes = xrealloc(im->sizes, (n + 1) * sizeof(long long));
-		im->sizes[n] = sqlite3_column_int64(st, 2);
-		n++;
-		json_array_append_new(layers, oci_descriptor_json((const char *)sqlite3_column_text(st, 1), blob,
-								   sqlite3_column_int64(st, 2)));
-	}
-	im->n = n;
-	if (stored && store_has(b, stored)) {
-		char *body = NULL, *mt = NULL;
-		size_t len = 0;
-		berr_t e = NULL;
-		if (store_read(b, stored, &body, &len, &e) == 0 && manifest_fits(im, body, len, &mt)) {
-			im->manifest = body;
-			im->manifest_len = len;
-			im->manifest_type = mt;
-			snprintf(im->manifest_digest, sizeof(im->manifest_digest), "%s", stored);
-			json_decref(layers);
-			return 0;
-		}
-		free(body);
-		free(mt);
-		berr_free(&e);
-	}
-	m = json_pack("{s:i, s:s, s:o, s:o}", "schemaVersion", 2, "mediaType", MT_OCI_MANIFEST, "config",
-		      oci_descriptor_json(MT_OCI_CONFIG, id, im->config_size), "layers", layers);
-	im->manifest = oci_dump_compact(m);
-	im->manifest_len = strlen(im->manifest);
-	im->manifest_type = xstrdup(MT_OCI_MANIFEST);
-	json_decref(m);
-	sha256_digest(im->manifest, im->manifest_len, im->manifest_digest);
-	return 0;
-fail:
-	json_decref(layers);
-	pimage_clear(im);
-	return -1;
-}
 
 /* ---- blobs -------------------------------------------------------------- */
 
@@ -540,7 +418,7 @@ static long long env_chunk(void)
 static int push_tag(struct berth *b, struct reg *r, sqlite3 *db, const char *id, const char *tag, const char *name,
 		    struct progress *pg, bool quiet_name, FILE *out, berr_t *err)
 {
-	struct pimage im;
+	struct image_manifest im;
 	struct push p = {.b = b, .r = r, .db = db, .pg = pg, .chunk = env_chunk()};
 	cleanup_strv char **mounts = NULL;
 	cleanup_free char *config = NULL;
@@ -548,28 +426,31 @@ static int push_tag(struct berth *b, struct reg *r, sqlite3 *db, const char *id,
 	int limit = r->cfg.max_concurrent_uploads;
 	int rc = -1;
 
-	if (prepare(b, db, id, &im, err) < 0)
+	if (image_manifest(b, id, &im, err) < 0) {
+		if ((*err)->status == BERTH_EXIT_ERROR)
+			(*err)->status = EXIT_PUSH;
 		return -1;
+	}
 	if (store_read(b, id, &config, &config_len, err) < 0) {
 		(*err)->status = EXIT_PUSH;
 		goto out;
 	}
 
 	/* One job per distinct blob; the config last. */
-	p.jobs = xcalloc(im.n + 2, sizeof(*p.jobs));
+	p.jobs = xcalloc(im.n_layers + 2, sizeof(*p.jobs));
 	mounts = xcalloc(1, sizeof(char *));
-	for (size_t i = 0; i < im.n; i++) {
+	for (size_t i = 0; i < im.n_layers; i++) {
 		bool dup = false;
 		for (size_t k = 0; k < p.n; k++)
-			dup |= strcmp(p.jobs[k].digest, im.blobs[i]) == 0;
+			dup |= strcmp(p.jobs[k].digest, im.layers[i]) == 0;
 		if (dup)
 			continue;
 		struct bjob *j = &p.jobs[p.n++];
 		j->p = &p;
 		j->fd = -1;
-		snprintf(j->digest, sizeof(j->digest), "%s", im.blobs[i]);
+		snprintf(j->digest, sizeof(j->digest), "%s", im.layers[i]);
 		snprintf(j->id, sizeof(j->id), "%.12s", digest_hex(j->digest));
-		j->size = im.sizes[i];
+		j->size = im.layer_sizes[i];
 		j->mount_from = reg_mount_source(r, db, j->digest);
 		if (j->mount_from) {
 			bool seen = false;
@@ -612,9 +493,9 @@ static int push_tag(struct berth *b, struct reg *r, sqlite3 *db, const char *id,
 	{
 		struct reg_xfer x;
 		reg_xfer_init(&x, r, "PUT", reg_url(r, "manifests/%s", tag));
-		x.content_type = im.manifest_type;
-		x.body = im.manifest;
-		x.body_len = im.manifest_len;
+		x.content_type = im.media_type;
+		x.body = im.body;
+		x.body_len = im.len;
 		if (reg_do(&x, err) < 0) {
 			reg_xfer_fini(&x);
 			goto out;
@@ -624,15 +505,15 @@ static int push_tag(struct berth *b, struct reg *r, sqlite3 *db, const char *id,
 			reg_xfer_fini(&x);
 			goto out;
 		}
-		if (x.resp.digest && digest_is_sha256(x.resp.digest) && strcmp(x.resp.digest, im.manifest_digest) != 0) {
+		if (x.resp.digest && digest_is_sha256(x.resp.digest) && strcmp(x.resp.digest, im.digest) != 0) {
 			berr_make_status(err, EXIT_PUSH, 0, "the registry stored the manifest as %s, not %s", x.resp.digest,
-					 im.manifest_digest);
+					 im.digest);
 			reg_xfer_fini(&x);
 			goto out;
 		}
 		reg_xfer_fini(&x);
 	}
-	progress_message(pg, "%s: digest: %s size: %zu", tag, im.manifest_digest, im.manifest_len);
+	progress_message(pg, "%s: digest: %s size: %zu", tag, im.digest, im.len);
 	if (quiet_name) {
 		fprintf(out, "%s:%s\n", name, tag);
 		fflush(out);
@@ -645,7 +526,7 @@ static int push_tag(struct berth *b, struct reg *r, sqlite3 *db, const char *id,
 		berr_t e = NULL;
 		if (ref_parse(name, &rr, &e) == 0) {
 			cleanup_free char *n = ref_name(&rr);
-			canon = xasprintf("%s@%s", n, im.manifest_digest);
+			canon = xasprintf("%s@%s", n, im.digest);
 			ref_free(&rr);
 		}
 		berr_free(&e);
@@ -657,16 +538,16 @@ static int push_tag(struct berth *b, struct reg *r, sqlite3 *db, const char *id,
 		}
 		/* Keep the manifest, so the next push of this image and a
 		 * pull of it agree without asking. */
-		if (!store_has(b, im.manifest_digest)) {
+		if (!store_has(b, im.digest)) {
 			berr_t e2 = NULL;
-			if (store_put(b, im.manifest, im.manifest_len, im.manifest_digest, NULL, &e2) < 0)
+			if (store_put(b, im.body, im.len, im.digest, NULL, &e2) < 0)
 				berr_free(&e2);
 		}
 	}
 	rc = 0;
 out:
 	free_jobs(&p);
-	pimage_clear(&im);
+	image_manifest_clear(&im);
 	return rc;
 }
 

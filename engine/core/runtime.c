@@ -155,25 +155,8 @@ static int ensure_in_root(int rootfd, const char *path, bool dir)
 	} else {
 		pfd = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
 	}
-	if (pfd < 0)
+	if (pfd < 0 || mountpoint_create_leaf(pfd, leaf, dir) < 0)
 		return -1;
-	/* leaf is one plain name: mkdirat/openat below pfd cannot escape,
-	 * and O_NOFOLLOW|O_EXCL refuse to create through a symlink. */
-	if (dir) {
-		if (mkdirat(pfd, leaf, 0755) < 0 && errno != EEXIST) {
-			close(pfd);
-			return -1;
-		}
-	} else {
-		int f = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (f < 0 && errno != EEXIST) {
-			close(pfd);
-			return -1;
-		}
-		if (f >= 0)
-			close(f);
-	}
-	close(pfd);
 	return open_in_root(rootfd, path, O_PATH | (dir ? O_DIRECTORY : 0), 0);
 }
 
@@ -610,6 +593,11 @@ __attribute__((noreturn)) static void finish_and_exec(int sock, const struct pro
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 
 	if (init) {
+		/* Named before the fork: the command may look at PID 1 (ps)
+		 * the moment it runs. */
+		char **argv = init_name(p->argv);
+		if (argv == NULL)
+			FAIL(sock, "out of memory");
 		pid_t child = runtime_fork();
 		if (child < 0)
 			FAIL(sock, "fork");
@@ -622,12 +610,12 @@ __attribute__((noreturn)) static void finish_and_exec(int sock, const struct pro
 				tcsetpgrp(0, getpid());
 				signal(SIGTTOU, SIG_DFL);
 			}
-			do_exec(sock, p->argv, env);
+			do_exec(sock, argv, env);
 		}
 		/* The reaper keeps only stdio: the socket must close when the
 		 * child execs, and nothing else of ours stays in the container. */
 		syscall(SYS_close_range, 3U, ~0U, 0U);
-		init_reaper(child, p->tty, p->argv);
+		init_reaper(child, p->tty);
 	}
 	do_exec(sock, p->argv, env);
 }

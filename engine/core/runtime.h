@@ -98,8 +98,11 @@ pid_t runtime_fork(void);
 /* docker's exit code for a wait status: the code, or 128+signal. */
 int wait_status_code(int wstatus);
 
-/* init.c: PID 1 for --init; reaps everything, forwards signals to
- * `child`, exits with the child's status.  Never returns. */
-__attribute__((noreturn)) void init_reaper(pid_t child, bool tty, char *const *cmd);
+/* init.c: PID 1 for --init.  init_name, before the fork, names this
+ * process "init -- CMD" as ps shows it and returns the command to exec (a
+ * copy); init_reaper reaps everything, forwards signals to `child` and
+ * exits with the child's status.  Never returns. */
+char **init_name(char *const *cmd);
+__attribute__((noreturn)) void init_reaper(pid_t child, bool tty);
 
 #endif

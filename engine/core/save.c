@@ -32,11 +32,7 @@ struct simage {
 	char *id;
 	char **tags;        /* canonical */
 	size_t ntags;
-	char manifest_digest[DIGEST_LEN];
-	char *manifest;     /* bytes */
-	size_t manifest_len;
-	char **layer_blobs;
-	size_t nlayers;
+	struct image_manifest m;
 };
 
 struct saver {
@@ -132,64 +128,15 @@ static int resolve(struct saver *s, const char *name, berr_t *err)
 	return 0;
 }
 
-/* The manifest the image came with, or one made from its layers. */
+/* Its manifest (image_manifest) and the blobs it names. */
 static int prepare_image(struct saver *s, struct simage *im, berr_t *err)
 {
-	cleanup_stmt sqlite3_stmt *st = NULL;
-	cleanup_free char *stored = NULL;
-	json_t *layers = json_array(), *m;
-	size_t cfgsize = 0;
-
-	if (db_prepare(s->db, "SELECT manifest, length(CAST(config AS BLOB)) FROM images WHERE id = ?", &st, err) < 0)
-		goto fail;
-	sqlite3_bind_text(st, 1, im->id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		berr_make(err, 0, "No such image: %s", im->id);
-		goto fail;
-	}
-	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-		stored = xstrdup((const char *)sqlite3_column_text(st, 0));
-	cfgsize = (size_t)sqlite3_column_int64(st, 1);
-	db_stmt_release(st);
-	st = NULL;
-	if (!store_has(s->b, im->id)) {
-		berr_make(err, 0, "the config blob of image %s is missing: run 'berth system check'", im->id);
-		goto fail;
-	}
-	if (db_prepare(s->db, "SELECT blob, media_type, blob_size FROM image_layers WHERE image_id = ? ORDER BY idx", &st,
-		       err) < 0)
-		goto fail;
-	sqlite3_bind_text(st, 1, im->id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *blob = (const char *)sqlite3_column_text(st, 0);
-		if (!layer_blob_exists(s->b, blob)) {
-			berr_make(err, 0, "layer blob %s of image %s is missing: run 'berth system check'", blob, im->id);
-			goto fail;
-		}
-		strv_add(&im->layer_blobs, &im->nlayers, blob);
-		json_array_append_new(layers, oci_descriptor_json((const char *)sqlite3_column_text(st, 1), blob,
-								   sqlite3_column_int64(st, 2)));
-	}
-	if (stored && store_has(s->b, stored)) {
-		if (store_read(s->b, stored, &im->manifest, &im->manifest_len, err) < 0)
-			goto fail;
-		snprintf(im->manifest_digest, sizeof(im->manifest_digest), "%s", stored);
-		json_decref(layers);
-	} else {
-		m = json_pack("{s:i, s:s, s:o, s:o}", "schemaVersion", 2, "mediaType", MT_OCI_MANIFEST, "config",
-			      oci_descriptor_json(MT_OCI_CONFIG, im->id, (long long)cfgsize), "layers", layers);
-		im->manifest = oci_dump_compact(m);
-		im->manifest_len = strlen(im->manifest);
-		json_decref(m);
-		sha256_digest(im->manifest, im->manifest_len, im->manifest_digest);
-	}
-	for (size_t i = 0; i < im->nlayers; i++)
-		add_blob(s, im->layer_blobs[i]);
+	if (image_manifest(s->b, im->id, &im->m, err) < 0)
+		return -1;
+	for (size_t i = 0; i < im->m.n_layers; i++)
+		add_blob(s, im->m.layers[i]);
 	add_blob(s, im->id);
 	return 0;
-fail:
-	json_decref(layers);
-	return -1;
 }
 
 static struct archive_entry *new_entry(const char *path, mode_t type, mode_t perm, long long size)
@@ -299,7 +246,7 @@ static int write_all(struct saver *s, berr_t *err)
 	int rc = -1;
 
 	for (size_t i = 0; i < s->nimgs; i++)
-		add_blob(s, s->imgs[i].manifest_digest);
+		add_blob(s, s->imgs[i].m.digest);
 	qsort(s->blobs, s->nblobs, sizeof(char *), strcmp_p);
 
 	if (write_dir(s, "blobs/", err) < 0 || write_dir(s, "blobs/sha256/", err) < 0)
@@ -307,11 +254,11 @@ static int write_all(struct saver *s, berr_t *err)
 	for (size_t i = 0; i < s->nblobs; i++) {
 		struct simage *owner = NULL;
 		for (size_t k = 0; k < s->nimgs; k++)
-			if (strcmp(s->imgs[k].manifest_digest, s->blobs[i]) == 0)
+			if (strcmp(s->imgs[k].m.digest, s->blobs[i]) == 0)
 				owner = &s->imgs[k];
 		if (owner) {
 			cleanup_free char *path = xasprintf("blobs/sha256/%s", digest_hex(s->blobs[i]));
-			if (write_mem(s, path, owner->manifest, owner->manifest_len, err) < 0)
+			if (write_mem(s, path, owner->m.body, owner->m.len, err) < 0)
 				goto out;
 		} else if (write_blob(s, s->blobs[i], err) < 0) {
 			goto out;
@@ -320,7 +267,7 @@ static int write_all(struct saver *s, berr_t *err)
 
 	for (size_t i = 0; i < s->nimgs; i++) {
 		struct simage *im = &s->imgs[i];
-		json_t *desc_base = oci_descriptor_json(MT_OCI_MANIFEST, im->manifest_digest, (long long)im->manifest_len);
+		json_t *desc_base = oci_descriptor_json(MT_OCI_MANIFEST, im->m.digest, (long long)im->m.len);
 		json_t *tags = im->ntags ? json_array() : json_null();
 		json_t *layers = json_array();
 
@@ -342,12 +289,12 @@ static int write_all(struct saver *s, berr_t *err)
 				r = json_object();
 				json_object_set_new(repos, repo, r);
 			}
-			if (im->nlayers)
-				json_object_set_new(r, tag, json_string(digest_hex(im->layer_blobs[im->nlayers - 1])));
+			if (im->m.n_layers)
+				json_object_set_new(r, tag, json_string(digest_hex(im->m.layers[im->m.n_layers - 1])));
 		}
 		json_decref(desc_base);
-		for (size_t k = 0; k < im->nlayers; k++) {
-			cleanup_free char *p = xasprintf("blobs/sha256/%s", digest_hex(im->layer_blobs[k]));
+		for (size_t k = 0; k < im->m.n_layers; k++) {
+			cleanup_free char *p = xasprintf("blobs/sha256/%s", digest_hex(im->m.layers[k]));
 			json_array_append_new(layers, json_string(p));
 		}
 		cleanup_free char *cfgpath = xasprintf("blobs/sha256/%s", digest_hex(im->id));
@@ -410,8 +357,7 @@ out:
 	for (size_t i = 0; i < s.nimgs; i++) {
 		free(s.imgs[i].id);
 		strv_free(s.imgs[i].tags);
-		free(s.imgs[i].manifest);
-		strv_free(s.imgs[i].layer_blobs);
+		image_manifest_clear(&s.imgs[i].m);
 	}
 	free(s.imgs);
 	strv_free(s.blobs);

@@ -233,7 +233,9 @@ int tarsplit_save(struct tarsplit *ts, struct berth *b, const char *digest, char
 
 	if (mkdir_p(dir, 0700, err) < 0)
 		return -1;
-	tmp = xasprintf("%s.tmp-%d", final, (int)getpid());
+	/* Unique per call: two layers of one load may be saved at once. */
+	cleanup_free char *rnd = random_hex(6);
+	tmp = xasprintf("%s.tmp-%d-%s", final, (int)getpid(), rnd);
 	a = archive_write_new();
 	archive_write_add_filter_zstd(a);
 	archive_write_set_format_raw(a);

@@ -1632,6 +1632,29 @@ static bool lex_identifier(struct lexer *l)
 	return true;
 }
 
+/* A quoted string or a character constant, after its opening quote: up
+ * to the closing one, stepping over backslash escapes.  A newline or the
+ * end of the text first is the error `unterminated`. */
+static bool lex_quoted(struct lexer *l, char quote, const char *unterminated)
+{
+	for (;;) {
+		if (l->pos >= l->n || l->src[l->pos] == '\n') {
+			lex_error(l, "%s", unterminated);
+			return false;
+		}
+		char c = l->src[l->pos++];
+		if (c == '\\') {
+			if (l->pos >= l->n || l->src[l->pos] == '\n') {
+				lex_error(l, "%s", unterminated);
+				return false;
+			}
+			l->pos++;
+		} else if (c == quote) {
+			return true;
+		}
+	}
+}
+
 /* Inside {{ }}: returns false at the end of the action's tokens (after
  * "}}") or on an error; *stop is set on an error. */
 static bool lex_inside_action(struct lexer *l, bool *stop)
@@ -1699,23 +1722,9 @@ static bool lex_inside_action(struct lexer *l, bool *stop)
 		emit(l, T_PIPE);
 		return true;
 	case '"':
-		for (;;) {
-			if (l->pos >= l->n || l->src[l->pos] == '\n') {
-				lex_error(l, "unterminated quoted string");
-				*stop = true;
-				return false;
-			}
-			char q = l->src[l->pos++];
-			if (q == '\\') {
-				if (l->pos >= l->n || l->src[l->pos] == '\n') {
-					lex_error(l, "unterminated quoted string");
-					*stop = true;
-					return false;
-				}
-				l->pos++;
-			} else if (q == '"') {
-				break;
-			}
+		if (!lex_quoted(l, '"', "unterminated quoted string")) {
+			*stop = true;
+			return false;
 		}
 		emit(l, T_STRING);
 		return true;
@@ -1737,23 +1746,9 @@ static bool lex_inside_action(struct lexer *l, bool *stop)
 		}
 		return true;
 	case '\'':
-		for (;;) {
-			if (l->pos >= l->n || l->src[l->pos] == '\n') {
-				lex_error(l, "unterminated character constant");
-				*stop = true;
-				return false;
-			}
-			char q = l->src[l->pos++];
-			if (q == '\\') {
-				if (l->pos >= l->n || l->src[l->pos] == '\n') {
-					lex_error(l, "unterminated character constant");
-					*stop = true;
-					return false;
-				}
-				l->pos++;
-			} else if (q == '\'') {
-				break;
-			}
+		if (!lex_quoted(l, '\'', "unterminated character constant")) {
+			*stop = true;
+			return false;
 		}
 		emit(l, T_CHARCONST);
 		return true;

@@ -231,26 +231,45 @@ void human_duration(long long ns, char *buf, size_t len)
 		snprintf(buf, len, "%lld years", (long long)(secs / 3600) / 24 / 365);
 }
 
-static void human_size(double size, double base, const char *const *abbr, size_t n, char *buf, size_t len)
+void human_since(long long then, char *buf, size_t len)
+{
+	char d[64];
+
+	if (then <= 0) {
+		snprintf(buf, len, "N/A");
+		return;
+	}
+	human_duration(((long long)time(NULL) - then) * 1000000000LL, d, sizeof(d));
+	snprintf(buf, len, "%s ago", d);
+}
+
+static void human_size(double size, double base, const char *const *abbr, size_t n, int precision, char *buf,
+		       size_t len)
 {
 	size_t i = 0;
 	while (size >= base && i < n - 1) {
 		size /= base;
 		i++;
 	}
-	snprintf(buf, len, "%.4g%s", size, abbr[i]);
+	snprintf(buf, len, "%.*g%s", precision, size, abbr[i]);
 }
+
+static const char *const decimal_units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
 
 void human_size_decimal(double bytes, char *buf, size_t len)
 {
-	static const char *const a[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
-	human_size(bytes, 1000.0, a, 9, buf, len);
+	human_size(bytes, 1000.0, decimal_units, 9, 4, buf, len);
+}
+
+void human_size_decimal3(double bytes, char *buf, size_t len)
+{
+	human_size(bytes, 1000.0, decimal_units, 9, 3, buf, len);
 }
 
 void human_size_binary(double bytes, char *buf, size_t len)
 {
 	static const char *const a[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"};
-	human_size(bytes, 1024.0, a, 9, buf, len);
+	human_size(bytes, 1024.0, a, 9, 4, buf, len);
 }
 
 /* Go's time.ParseDuration, for the units logs --since accepts. */

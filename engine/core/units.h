@@ -37,9 +37,17 @@ int parse_restart(const char *s, struct restart_policy *out, berr_t *err);
  * minute", "2 hours", ...) for a duration in nanoseconds. */
 void human_duration(long long ns, char *buf, size_t len);
 
-/* docker's decimal sizes ("1.5MB") and binary ones ("1.5MiB"). */
+/* "2 weeks ago", "About an hour ago" for a time in seconds since the
+ * epoch (docker's CREATED column); "N/A" for none (0). */
+void human_since(long long then_seconds, char *buf, size_t len);
+
+/* docker's decimal sizes ("1.5MB", "4.261MB": go-units HumanSize, 4
+ * significant digits) and binary ones ("1.5MiB"). */
 void human_size_decimal(double bytes, char *buf, size_t len);
 void human_size_binary(double bytes, char *buf, size_t len);
+/* "4.26MB": go-units HumanSizeWithPrecision(size, 3), the SIZE of
+ * `images` and `history`. */
+void human_size_decimal3(double bytes, char *buf, size_t len);
 
 /* Parse an RFC 3339 timestamp, a Unix timestamp ("1700000000.5") or a
  * duration relative to now ("10m", "1h30m", "5s") into ns since the epoch,

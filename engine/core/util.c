@@ -248,3 +248,25 @@ char *path_clean_rel(const char *p)
 	out[n] = '\0';
 	return out;
 }
+
+size_t utf8_next(const unsigned char *s, unsigned *cp, unsigned invalid)
+{
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
+		*cp = ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
+		return 2;
+	}
+	if ((s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+		*cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+		return 3;
+	}
+	if ((s[0] & 0xF8) == 0xF0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80) {
+		*cp = ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
+		return 4;
+	}
+	*cp = invalid;
+	return 1;
+}

@@ -37,6 +37,11 @@ char *path_clean_rel(const char *p);
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
 
+/* The UTF-8 sequence at s (NUL-terminated): its length, and its code
+ * point in *cp; a byte that starts no sequence is 1 byte long with *cp =
+ * invalid (0xFFFD for U+FFFD, or a value the caller treats apart). */
+size_t utf8_next(const unsigned char *s, unsigned *cp, unsigned invalid);
+
 /* Monotonic and wall-clock time in nanoseconds. */
 long long now_ns(void);
 long long monotonic_ns(void);

@@ -156,6 +156,14 @@ test_expect_success 'save archives are docker-archive and OCI layout at once' '
 		grep -qx docker.io/library/busybox:latest
 '
 
+test_expect_success 'save of an image whose config blob is gone says to run system check' '
+	BERTH_ROOT=$TMP/root-nocfg berth load -i "$SEED" >/dev/null &&
+	id=$(BERTH_ROOT=$TMP/root-nocfg berth images -q --no-trunc busybox) &&
+	rm "$TMP/root-nocfg/blobs/sha256/${id#sha256:}" &&
+	test_status 1 env BERTH_ROOT=$TMP/root-nocfg berth save -o nocfg.tar busybox 2>err &&
+	grep -q "the config blob of image $id is missing: run .berth system check." err
+'
+
 test_expect_success 'load reads a pipe too, and a second load changes nothing' '
 	cat saved.tar | BERTH_ROOT=$TMP/root3 berth load >out &&
 	grep -q "Loaded image: busybox:latest" out &&
@@ -365,6 +373,24 @@ test_expect_success 'history -H=false heads its date column CREATED AT; images f
 test_expect_success 'an unknown flag is a usage error, exit 125' '
 	test_status 125 berth images --bogus 2>err &&
 	grep -q "unknown flag: --bogus" err
+'
+
+test_expect_success 'rmi of an id tagged in two repositories: refused without -f, all gone with -f' '
+	berth load -i "$SEED" >/dev/null &&
+	berth tag busybox twice/a:1 &&
+	berth tag busybox twice/b:2 &&
+	id=$(berth images -q twice/a) &&
+	test_status 1 berth rmi "$id" 2>err &&
+	grep "conflict: unable to delete $id (must be forced) - image is referenced in multiple repositories" err &&
+	berth images twice/b | grep -q twice/b &&
+	berth rmi -f $(berth images -q) >out 2>err &&
+	grep -x "Untagged: twice/a:1" out &&
+	grep -x "Untagged: twice/b:2" out &&
+	grep "No such image" err &&
+	test -z "$(berth images -q)" &&
+	test_status 1 berth rmi nosuch 2>err &&
+	berth rmi -f nosuch 2>err &&
+	grep "No such image: nosuch" err
 '
 
 test_done

@@ -44,6 +44,8 @@ test_expect_success '--ulimit sets rlimits' '
 
 test_expect_success 'top lists the container'"'"'s processes from the host' '
 	berth run -d --name busy busybox sh -c "sleep 1000; true" >/dev/null &&
+	# the shell forks sleep a moment after run -d returns
+	wait_for "berth top busy | grep -q \"sleep 1000\"" &&
 	berth top busy >out &&
 	head -1 out | grep "^UID *PID *PPID" &&
 	grep "sleep 1000" out &&

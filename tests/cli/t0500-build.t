@@ -54,12 +54,90 @@ test_expect_success 'a Dockerfile with every config instruction builds, and its 
 	test "$(berth run --rm every)" = default
 '
 
+test_expect_success 'WORKDIR paths are cleaned and never go above /' '
+	mkdir -p wdctx &&
+	printf "FROM busybox\nWORKDIR /a/./b/../../../c//d/\nWORKDIR ../e\n" >wdctx/Dockerfile &&
+	berth build -q -t wd wdctx >/dev/null &&
+	test "$(berth image inspect -f "{{.Config.WorkingDir}}" wd)" = /c/e
+'
+
 test_expect_success 'history shows every step, config steps as empty layers' '
 	berth history --no-trunc --format "{{.CreatedBy}}|{{.Size}}" every >hist &&
 	test_grep -q "ENV GREETING=hi NAME=the world|0B" hist &&
 	test_grep -q "WORKDIR /app|" hist &&
 	test_grep -q "MAINTAINER someone" hist &&
 	test_grep -q "ENTRYPOINT \[\"/bin/echo\"\]|0B" hist
+'
+
+test_expect_success 'history CREATED BY reads as docker'"'"'s classic builder' '
+	mkdir -p hctx &&
+	cat >hctx/Dockerfile <<-\EOF &&
+	FROM busybox
+	ARG B=2
+	ARG A=1
+	ARG NOVAL
+	ARG EXP=${B}x
+	RUN true
+	CMD echo "hi"
+	ENTRYPOINT ["/bin/echo", "a b"]
+	VOLUME /v /w
+	VOLUME ["/j"]
+	HEALTHCHECK --interval=90s --retries=3 CMD ["true"]
+	HEALTHCHECK NONE
+	SHELL ["/bin/sh", "-ec"]
+	ENV S=1
+	WORKDIR /w
+	EOF
+	berth build -q -t hist hctx >/dev/null &&
+	berth history --no-trunc --format "{{.CreatedBy}}|{{.Size}}" hist | sed "\$d" >actual &&
+	cat >expect <<-\EOF &&
+	/bin/sh -ec #(nop) WORKDIR /w|0B
+	/bin/sh -ec #(nop)  ENV S=1|0B
+	/bin/sh -ec #(nop)  SHELL [/bin/sh -ec]|0B
+	/bin/sh -c #(nop)  HEALTHCHECK &{["NONE"] "0s" "0s" "0s" "0s" '"'"'\x00'"'"'}|0B
+	/bin/sh -c #(nop)  HEALTHCHECK &{["CMD" "true"] "1m30s" "0s" "0s" "0s" '"'"'\x03'"'"'}|0B
+	/bin/sh -c #(nop)  VOLUME [/j]|0B
+	/bin/sh -c #(nop)  VOLUME [/v /w]|0B
+	/bin/sh -c #(nop)  ENTRYPOINT ["/bin/echo" "a b"]|0B
+	/bin/sh -c #(nop)  CMD ["/bin/sh" "-c" "echo \"hi\""]|0B
+	|3 A=1 B=2 EXP=2x /bin/sh -c true|0B
+	/bin/sh -c #(nop)  ARG EXP=2x|0B
+	/bin/sh -c #(nop)  ARG NOVAL|0B
+	/bin/sh -c #(nop)  ARG A=1|0B
+	/bin/sh -c #(nop)  ARG B=2|0B
+	EOF
+	test_cmp expect actual &&
+	berth build -q -t hist hctx >/dev/null &&
+	berth build -q -t hist2 --build-arg A=9 hctx >/dev/null &&
+	berth history --no-trunc --format "{{.CreatedBy}}" hist2 | grep -c "ARG A=1" >n &&
+	test "$(cat n)" = 1 &&
+	berth history --no-trunc --format "{{.CreatedBy}}" hist2 | grep -q "^|3 A=9 B=2 EXP=2x /bin/sh -c true$"
+'
+
+test_expect_success 'history: COPY names a file, a dir or multi, and the destination as written' '
+	mkdir -p cctx/d && echo 1 >cctx/f && echo 2 >cctx/g.txt && echo 3 >cctx/h.txt && echo 4 >cctx/d/x &&
+	cat >cctx/Dockerfile <<-\EOF &&
+	FROM busybox
+	WORKDIR /w
+	COPY f .
+	COPY d ./sub/
+	COPY *.txt /t/
+	ADD f g.txt rel/
+	COPY --chown=1000:1000 f /owned
+	EXPOSE 8080/udp 9000-9001 80
+	EOF
+	berth build -q -t chist cctx >/dev/null &&
+	berth history --no-trunc --format "{{.CreatedBy}}" chist | sed -n 1,6p |
+		sed -E "s/:[0-9a-f]{64} /:H /" >actual &&
+	cat >expect <<-\EOF &&
+	/bin/sh -c #(nop)  EXPOSE 80 8080/udp 9000-9001
+	/bin/sh -c #(nop) COPY --chown=1000:1000file:H in /owned 
+	/bin/sh -c #(nop) ADD multi:H in rel/ 
+	/bin/sh -c #(nop) COPY multi:H in /t/ 
+	/bin/sh -c #(nop) COPY dir:H in ./sub/ 
+	/bin/sh -c #(nop) COPY file:H in . 
+	EOF
+	test_cmp expect actual
 '
 
 test_expect_success 'RUN, COPY and ADD make layers; the RUN sees ENV and build args' '

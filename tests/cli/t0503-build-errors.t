@@ -100,25 +100,62 @@ test_expect_success 'build --check reports docker'"'"'s rules and builds nothing
 	MAINTAINER me
 	CMD echo hi
 	EOF
-	berth build --check ctx 2>out &&
-	test_grep -q "^WARNING: FromAsCasing" out &&
-	test_grep -q "^WARNING: UndefinedArgInFrom" out &&
+	test_status 1 berth build --check ctx >out &&
+	test "$(head -n1 out)" = "Check complete, 5 warnings have been found!" &&
+	test_grep -q "^WARNING: FromAsCasing - https://docs.docker.com/go/dockerfile/rule/from-as-casing/$" out &&
+	test_grep -q "^WARNING: UndefinedArgInFrom - https://docs.docker.com/go/dockerfile/rule/undefined-arg-in-from/$" out &&
 	test_grep -q "FROM argument .TAG. is not declared" out &&
-	test_grep -q "^WARNING: MaintainerDeprecated" out &&
-	test_grep -q "^WARNING: JSONArgsRecommended" out &&
-	test_grep -q "^WARNING: StageNameCasing" out &&
-	test_grep -q "Check complete, 5 warnings have been found!" out &&
+	test_grep -q "^WARNING: MaintainerDeprecated - https://docs.docker.com/go/dockerfile/rule/maintainer-deprecated/$" out &&
+	test_grep -q "^WARNING: JSONArgsRecommended - https://docs.docker.com/go/dockerfile/rule/json-args-recommended/$" out &&
+	test_grep -q "^WARNING: StageNameCasing - https://docs.docker.com/go/dockerfile/rule/stage-name-casing/$" out &&
+	test "$(grep -c "^WARNING" out)" = 5 &&
+	test "$(grep -n "^WARNING" out | sed -n 5p | cut -d: -f3)" = " JSONArgsRecommended - https" &&
+	grep -A6 "^WARNING: MaintainerDeprecated" out >w &&
+	cat >expect <<-\EOF &&
+	WARNING: MaintainerDeprecated - https://docs.docker.com/go/dockerfile/rule/maintainer-deprecated/
+	Maintainer instruction is deprecated in favor of using label
+	Dockerfile:2
+	--------------------
+	   1 |     FROM busybox:$TAG as Builder
+	   2 | >>> MAINTAINER me
+	   3 |     CMD echo hi
+	EOF
+	test_cmp expect w &&
 	printf "FROM busybox\nCMD [\"true\"]\n" >ctx/Dockerfile &&
-	berth build --check ctx 2>out &&
-	test_grep -q "Check complete, no warnings found." out &&
+	berth build --check ctx >out &&
+	test "$(cat out)" = "Check complete, no warnings found." &&
 	printf "FROM busybox\nBAD x\n" >ctx/Dockerfile &&
 	test_status 1 berth build --check ctx 2>out &&
 	test_grep -q "^Dockerfile:2: unknown instruction: BAD$" out
 '
 
+test_expect_success 'build --check: docker'"'"'s messages for stage names and relative workdirs' '
+	cat >ctx/Dockerfile <<-\EOF &&
+	FROM busybox AS a
+	WORKDIR rel
+	WORKDIR again
+	FROM busybox AS a
+	FROM busybox AS scratch
+	WORKDIR /abs
+	WORKDIR rel
+	EOF
+	test_status 1 berth build --check ctx >out &&
+	test_grep -q "^Relative workdir \"rel\" can have unexpected results if the base image changes$" out &&
+	test "$(grep -c "^WARNING: WorkdirRelativePath" out)" = 1 &&
+	test_grep -q "^Duplicate stage name \"a\", stage names should be unique$" out &&
+	test_grep -q "^Stage name should not use the same name as reserved stage \"scratch\"$" out
+'
+
 test_expect_success 'check=error=true makes warnings fail' '
 	printf "# check=error=true\nFROM busybox\nCMD echo hi\n" >ctx/Dockerfile &&
-	test_status 1 berth build --check ctx 2>out
+	test_status 1 berth build --check ctx >out 2>err &&
+	test_grep -q "^WARNING: JSONArgsRecommended" out &&
+	test_grep -q "lint violation found for rules: JSONArgsRecommended" err &&
+	test_status 1 berth build -q ctx 2>err &&
+	test_grep -q "lint violation found for rules: JSONArgsRecommended" err &&
+	printf "# check=skip=JSONArgsRecommended\nFROM busybox\nCMD echo hi\n" >ctx/Dockerfile &&
+	berth build --check ctx >out &&
+	test "$(cat out)" = "Check complete, no warnings found."
 '
 
 test_expect_success 'bad flags: unknown COPY flag, bad --chmod, bad progress' '

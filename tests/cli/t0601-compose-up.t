@@ -14,6 +14,20 @@ if [ "$(id -u)" != 0 ]; then
 	berth compose -f ab.yaml -p ab down -t 0 2>/dev/null
 '
 
+test_expect_success 'up --exit-code-from returns that service'"'"'s code after stopping the rest' '
+	printf "services:\n  web:\n    image: busybox\n    command: sleep 100\n  job:\n    image: busybox\n    depends_on: [web]\n    command: sh -c \"echo job-ran; exit 7\"\n" >ec.yaml &&
+	test_status 7 berth compose -f ec.yaml -p ec up --exit-code-from job -t 0 >out 2>err &&
+	test_grep "ec-job-1 *| job-ran" out &&
+	test_grep "Aborting on container exit" err &&
+	berth ps --format "{{.Names}}" >out && ! grep -q ec-web out &&
+	test_status 7 berth compose -f ec.yaml -p ec up --abort-on-container-exit -t 0 >/dev/null 2>&1 &&
+	test_status 1 berth compose -f ec.yaml -p ec up --exit-code-from nope 2>err &&
+	test_grep "no such service: nope" err &&
+	test_status 125 berth compose -f ec.yaml -p ec up -d --exit-code-from job 2>err &&
+	test_grep "incompatible" err &&
+	berth compose -f ec.yaml -p ec down -t 0 2>/dev/null
+'
+
 test_expect_success 'secrets are mounted read-only, a profiled service runs when named' '
 	echo s3cret >pw.txt &&
 	printf "services:\n  app:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n    secrets: [pw]\n  tool:\n    image: busybox\n    command: sleep 100\n    stop_grace_period: 0s\n    profiles: [tools]\nsecrets:\n  pw:\n    file: ./pw.txt\n" >sec.yaml &&

@@ -35,6 +35,22 @@ docker version >/dev/null 2>&1 || { echo "dockerd did not start:"; tail "$W/dock
 docker load -i "$SEED" >/dev/null
 "$BERTH" load -i "$SEED" >/dev/null
 
+# The history, newest first: CREATED BY and whether the step made a
+# layer.  COPY/ADD content hashes differ by construction (docker's is a
+# tarsum of its own context tar) and are masked; a daemon older than
+# docker 25 has no StartInterval in a HEALTHCHECK, so berth's is dropped
+# there.
+DOCKER_MAJOR=$(docker version --format '{{.Server.Version}}' | cut -d. -f1)
+history_of() { # tool image
+	"$1" history --no-trunc --format '{{.CreatedBy}}|{{.Size}}' "$2" | sed -E \
+		-e 's/(file|dir|multi):[0-9a-f]{64}/\1:HASH/' -e 's/\|0B$/|empty/' -e 's/\|[0-9.]+[kMG]?B$/|layer/' |
+		if [ "$1" != docker ] && [ "${DOCKER_MAJOR:-0}" -lt 25 ]; then
+			sed -E 's/(HEALTHCHECK &\{\[[^]]*\] "[^"]*" "[^"]*" "[^"]*") "[^"]*"/\1/'
+		else
+			cat
+		fi
+}
+
 # The config fields a Dockerfile sets, normalized.
 config_of() { # tool image
 	"$1" image inspect "$2" | python3 -c '
@@ -77,27 +93,31 @@ print("\n".join(sorted(rows)))'
 
 fails=0
 case_n=0
-compare() { # name dockerfile-text [context setup]
+compare() { # name dockerfile-text [context setup] [build flags]
 	case_n=$((case_n + 1))
 	d=$W/case$case_n
 	mkdir -p "$d/ctx"
 	printf '%s\n' "$2" >"$d/ctx/Dockerfile"
 	( cd "$d/ctx" && eval "${3:-:}" )
-	if ! docker build -q -t "compat$case_n" "$d/ctx" >"$d/docker.out" 2>&1; then
+	if ! docker build -q ${4:-} -t "compat$case_n" "$d/ctx" >"$d/docker.out" 2>&1; then
 		echo "not ok $case_n - $1 (docker build failed)"; sed 's/^/#   /' "$d/docker.out"; fails=$((fails + 1)); return
 	fi
-	if ! "$BERTH" build -q -t "compat$case_n" "$d/ctx" >"$d/berth.out" 2>&1; then
+	if ! "$BERTH" build -q ${4:-} -t "compat$case_n" "$d/ctx" >"$d/berth.out" 2>&1; then
 		echo "not ok $case_n - $1 (berth build failed)"; sed 's/^/#   /' "$d/berth.out"; fails=$((fails + 1)); return
 	fi
 	config_of docker "compat$case_n" >"$d/docker.cfg"
 	config_of "$BERTH" "compat$case_n" >"$d/berth.cfg"
 	fs_of docker "compat$case_n" >"$d/docker.fs"
 	fs_of "$BERTH" "compat$case_n" >"$d/berth.fs"
-	if diff -u "$d/docker.cfg" "$d/berth.cfg" >"$d/cfg.diff" && diff -u "$d/docker.fs" "$d/berth.fs" >"$d/fs.diff"; then
+	history_of docker "compat$case_n" >"$d/docker.hist"
+	history_of "$BERTH" "compat$case_n" >"$d/berth.hist"
+	diff -u "$d/docker.hist" "$d/berth.hist" >"$d/hist.diff"
+	if diff -u "$d/docker.cfg" "$d/berth.cfg" >"$d/cfg.diff" && diff -u "$d/docker.fs" "$d/berth.fs" >"$d/fs.diff" &&
+		[ ! -s "$d/hist.diff" ]; then
 		echo "ok $case_n - $1"
 	else
 		echo "not ok $case_n - $1"
-		cat "$d/cfg.diff" "$d/fs.diff" 2>/dev/null | head -40 | sed 's/^/#   /'
+		cat "$d/cfg.diff" "$d/fs.diff" "$d/hist.diff" 2>/dev/null | head -40 | sed 's/^/#   /'
 		fails=$((fails + 1))
 	fi
 }
@@ -146,6 +166,93 @@ ENV V=$V'
 
 compare '.dockerignore' 'FROM busybox
 COPY . /ctx/' 'echo x >keep; echo y >drop.log; mkdir -p sub; echo z >sub/a.log; echo k >sub/keep.log; printf "**/*.log\n!sub/keep.log\n" >.dockerignore'
+
+compare 'ARG and build args: history, RUN environment, defaults' 'FROM busybox
+ARG B=2
+ARG A=1
+ARG NOVAL
+ARG EXP=${B}x
+ARG FROMCLI
+RUN echo "$A $B $EXP $FROMCLI" >/args
+ENV E=$A' ':' '--build-arg FROMCLI=given --build-arg A=9'
+
+compare 'ARG before FROM' 'ARG TAG=latest
+ARG IMG=busybox
+FROM ${IMG}:${TAG}
+ARG TAG
+RUN echo "tag=$TAG" >/tag'
+
+compare 'SHELL changes the #(nop) of later steps' 'FROM busybox
+SHELL ["/bin/sh", "-ec"]
+ENV S=1
+RUN echo "$S" >/s
+WORKDIR /w
+COPY f .' 'echo f >f'
+
+compare 'HEALTHCHECK options, STOPSIGNAL, USER, EXPOSE ranges' 'FROM busybox
+HEALTHCHECK --interval=1m30s --timeout=10s --start-period=2s --retries=4 CMD ["true"]
+STOPSIGNAL SIGKILL
+USER 1000:1000
+EXPOSE 8080/udp 9000-9001 80'
+
+compare 'exec and shell forms, JSON fallback' 'FROM busybox
+RUN ["sh", "-c", "echo exec >/e"]
+RUN echo shell >/s
+CMD ["echo", '"'"'single'"'"']
+ENTRYPOINT [ "/bin/echo" , "a b" ]
+VOLUME ["/j"]
+VOLUME /v /w'
+
+compare 'escape directive and continuations' '# escape=`
+FROM busybox
+ENV A=x` y B=c:\path
+RUN echo $A `
+  && echo "$B" >/out
+LABEL l=1 `
+  # a comment inside
+  m=2'
+
+compare 'variable substitution forms' 'FROM busybox
+ENV P=x/y
+ENV W1=${nope:-def} W2=${P:+set} W5='"'"'$P'"'"' W6="$P" W7=\$P W8="a\"b" W9=a\ b
+LABEL "multi word"="v a" other=${P}
+ENV legacy spaced value here
+WORKDIR /base/$P'
+
+compare 'COPY directory and trailing-slash rules, globs' 'FROM busybox
+COPY d /x1
+COPY d /x2/
+COPY f /x3
+COPY f /x4/
+COPY *.txt /x5/
+COPY d e /x6/
+COPY lnk /x7
+COPY d/* /x9/
+COPY . /x10
+COPY d/ /x12
+WORKDIR /w
+COPY f rel
+COPY f .
+COPY f ./sub/
+COPY [^a-f]* /x14/
+COPY ?.txt /x15/' 'mkdir -p d/sub e; echo 1 >d/a; echo 2 >d/sub/b; echo 3 >f; echo 4 >g.txt; echo 5 >h.txt; echo 6 >e/x; ln -s f lnk'
+
+compare 'ADD of each compression and of plain files' 'FROM busybox
+ADD a.tar /r1
+ADD a.tar.gz /r2/
+ADD a.tar.xz /r3
+ADD a.tar.bz2 /r4
+ADD p.txt.gz /r5/
+ADD fake.tar /r6/
+ADD *.tar /r8/' 'mkdir -p t/top; echo z >t/top/z; ln -s z t/top/l; tar -C t -cf a.tar top; gzip -k a.tar; xz -k a.tar; bzip2 -k a.tar; echo plain >p.txt; gzip p.txt; echo notatar >fake.tar; rm -r t'
+
+compare 'ONBUILD triggers run in the child' 'FROM compat-onbase
+RUN cat /trig /onb >/both' 'printf "FROM busybox\nONBUILD COPY f /onb\nONBUILD RUN echo trig >/trig\nONBUILD ENV X=1\n" >Base; echo hi >f;
+	docker build -q -t compat-onbase -f Base . >/dev/null && "$BERTH" build -q -t compat-onbase -f Base . >/dev/null'
+
+compare 'MAINTAINER and LABEL' 'FROM busybox
+MAINTAINER Jane <jane@example.com>
+LABEL org.opencontainers.image.title="a title"'
 
 echo "1..$case_n"
 [ "$fails" = 0 ]

@@ -28,7 +28,7 @@ struct memsrc {
 	size_t len, off;
 };
 
-static ssize_t mem_read(void *ctx, const void **buf, berr_t *err)
+static ssize_t mem_read(void *ctx, void *buf, size_t cap, berr_t *err)
 {
 	struct memsrc *m = ctx;
 	size_t n = m->len - m->off;
@@ -36,7 +36,9 @@ static ssize_t mem_read(void *ctx, const void **buf, berr_t *err)
 	/* Odd block sizes exercise the split's block boundaries. */
 	if (n > 1000)
 		n = 1000;
-	*buf = m->buf + m->off;
+	if (n > cap)
+		n = cap;
+	memcpy(buf, m->buf + m->off, n);
 	m->off += n;
 	return (ssize_t)n;
 }

@@ -236,6 +236,20 @@ int main(void)
 		"compose.yaml:4:15: services.web.volumes[0]: invalid mount type \"weird\"");
 	invalid("services:\n  web:\n    image: x\n    depends_on:\n      db:\n        condition: service_done\n",
 		"compose.yaml:6:20: services.web.depends_on.db: invalid condition \"service_done\"");
+	invalid("services:\n  web:\n    image: x\n    ports: [[1]]\n",
+		"compose.yaml:4:13: services.web.ports[0]: must be a string or a mapping");
+	invalid("services:\n  web:\n    image: x\n    ports: [{published: 80}]\n",
+		"compose.yaml:4:13: services.web.ports[0]: target is required");
+	invalid("services:\n  web:\n    image: x\n    volumes: [{target: /x}]\n",
+		"compose.yaml:4:15: services.web.volumes[0]: type is required");
+	invalid("services:\n  web:\n    image: x\n    ulimits:\n      nofile: many\n",
+		"compose.yaml:5:15: services.web.ulimits.nofile: must be an integer or {soft, hard}");
+	invalid("services:\n  web:\n    image: x\n    networks: front\n",
+		"compose.yaml:4:15: services.web.networks: must be a list or a mapping, not a string");
+	invalid("services:\n  web:\n    image: x\n    networks:\n      front: [1]\n",
+		"compose.yaml:5:14: services.web.networks.front: must be a mapping, not a list");
+	invalid("services:\n  web:\n    image: x\n    secrets: [[s]]\n",
+		"compose.yaml:4:15: services.web.secrets[0]: must be a string or a mapping");
 	invalid("services:\n  web:\n    image: x\n    restart: sometimes\n",
 		"compose.yaml:4:14: services.web.restart: invalid restart policy \"sometimes\"");
 	invalid("services:\n  web:\n    image: x\n    environment: 3\n",

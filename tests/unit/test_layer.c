@@ -112,14 +112,16 @@ struct memsrc {
 	size_t len, off, chunk;
 };
 
-static ssize_t mem_read(void *ctx, const void **buf, berr_t *err)
+static ssize_t mem_read(void *ctx, void *buf, size_t cap, berr_t *err)
 {
 	struct memsrc *m = ctx;
 	size_t n = m->len - m->off;
 	(void)err;
 	if (n > m->chunk)
 		n = m->chunk;
-	*buf = m->buf + m->off;
+	if (n > cap)
+		n = cap;
+	memcpy(buf, m->buf + m->off, n);
 	m->off += n;
 	return (ssize_t)n;
 }

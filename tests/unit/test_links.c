@@ -134,6 +134,9 @@ int main(void)
 	s = md_slug("`berth run` — 옵션 (--rm)");
 	is_str(s, "berth-run-옵션-rm", "code, dashes and brackets");
 	free(s);
+	s = md_slug("bad\xff byte");
+	is_str(s, "bad-byte", "a byte that is not UTF-8 is dropped");
+	free(s);
 	s = md_slug("!!!");
 	is_str(s, "section", "nothing left: a fallback id");
 	free(s);

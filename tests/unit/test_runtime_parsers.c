@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void sizes(void)
@@ -104,6 +105,16 @@ static void durations(void)
 	is_str(b, "1.5KiB", "binary size");
 	human_size_decimal(0, b, sizeof(b));
 	is_str(b, "0B", "zero bytes");
+	human_size_decimal(4261000, b, sizeof(b));
+	is_str(b, "4.261MB", "decimal size, four digits");
+	human_size_decimal3(4261000, b, sizeof(b));
+	is_str(b, "4.26MB", "decimal size, three digits (images' SIZE)");
+	human_since(0, b, sizeof(b));
+	is_str(b, "N/A", "no creation time is N/A");
+	human_since((long long)time(NULL) - 3 * 86400, b, sizeof(b));
+	is_str(b, "3 days ago", "three days ago");
+	human_since((long long)time(NULL) + 3600, b, sizeof(b));
+	is_str(b, "Less than a second ago", "a time in the future");
 }
 
 static void timestamps(void)
