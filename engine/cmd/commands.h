@@ -21,12 +21,20 @@ int cmd_load(struct berth *b, int argc, char **argv, berr_t *err);
 int cmd_import(struct berth *b, int argc, char **argv, berr_t *err);
 /* docker's "Are you sure you want to continue? [y/N]" after a warning. */
 bool cli_confirm(const char *warning);
-/* The images part of `image prune` and `system prune`: --filter, the
- * question (unless force), the prune and its report ("Deleted Images:",
- * "Total reclaimed space").  Frees filters.  0 (also when the answer is
- * no), or -1 with err set. */
-int prune_images_confirmed(struct berth *b, bool all, bool force, const char *warning, struct strlist *filters,
-			   berr_t *err);
+/* What system prune removes before the images, once confirmed, under the
+ * same filters (containers, networks, volumes): adds what it freed to
+ * *reclaimed.  0, or -1 with err set. */
+struct image_prune_filter;
+typedef int (*prune_first_fn)(struct berth *b, const struct image_prune_filter *pf, long long *reclaimed, void *ctx,
+			      berr_t *err);
+/* `image prune` and `system prune`: --filter (dangling=false counts as
+ * all, as docker's), the question (unless force: warning[0] for dangling
+ * images, warning[1] for all unused), first() if not NULL, then the images
+ * and the report ("Deleted Images:", "Total reclaimed space" of
+ * everything).  Frees filters.  0 (also when the answer is no), or -1 with
+ * err set (status 1 for a bad filter). */
+int prune_images_confirmed(struct berth *b, bool all, bool force, const char *const warning[2],
+			   struct strlist *filters, prune_first_fn first, void *ctx, berr_t *err);
 
 /* build.c: build, image build */
 int cmd_build(struct berth *b, int argc, char **argv, berr_t *err);

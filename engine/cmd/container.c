@@ -4,9 +4,12 @@
  * first and then an image, as docker does. */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "format.h"
+#include "objects.h"
 #include "../core/cleanup.h"
 #include "../core/container.h"
 #include "../core/ctrlist.h"
+#include "../core/ctrprune.h"
 #include "../core/ctrops.h"
 #include "../core/endpoint.h"
 #include "../core/image.h"
@@ -32,6 +35,13 @@
  * on stderr otherwise; status 1 if any failed (docker's behaviour). */
 typedef int (*ctr_op)(struct berth *b, struct container *c, void *arg, berr_t *err);
 
+struct rm_args {
+	bool force, volumes;
+};
+
+static int op_kill(struct berth *b, struct container *c, void *arg, berr_t *err);
+static int op_rm(struct berth *b, struct container *c, void *arg, berr_t *err);
+
 static int for_each(struct berth *b, int argc, char **argv, ctr_op op, void *arg, bool print_name)
 {
 	int status = 0;
@@ -43,11 +53,15 @@ static int for_each(struct berth *b, int argc, char **argv, ctr_op op, void *arg
 				printf("%s\n", argv[i]);
 		} else {
 			fflush(stdout);
-			if (str_has_prefix(e->msg, "No such container"))
+			if (str_has_prefix(e->msg, "No such container") && op == op_kill)
+				fprintf(stderr, "Error response from daemon: Cannot kill container: %s: %s\n", argv[i], e->msg);
+			else if (str_has_prefix(e->msg, "No such container"))
 				fprintf(stderr, "Error response from daemon: %s\n", e->msg);
 			else
 				fprintf(stderr, "%s\n", e->msg);
-			status = 1;
+			/* rm -f of a container that is not there: said, not failed */
+			if (!(op == op_rm && ((struct rm_args *)arg)->force && !c))
+				status = 1;
 		}
 		container_free(c);
 	}
@@ -62,14 +76,30 @@ static int parse_simple(const struct cli_spec *spec, int argc, char **argv, stru
 
 /* ---- stop / restart / kill ------------------------------------------- */
 
+struct stop_args {
+	int timeout, sig;
+};
+
 static int op_stop(struct berth *b, struct container *c, void *arg, berr_t *err)
 {
-	return ctr_stop(b, c, *(int *)arg, err);
+	struct stop_args *s = arg;
+	return ctr_stop(b, c, s->timeout, s->sig, err);
 }
 
 static int op_restart(struct berth *b, struct container *c, void *arg, berr_t *err)
 {
-	return ctr_restart(b, c, *(int *)arg, err);
+	struct stop_args *s = arg;
+	return ctr_restart(b, c, s->timeout, s->sig, err);
+}
+
+/* An unknown signal: the daemon refuses each request before looking the
+ * container up, so docker prints the refusal once per name. */
+static int bad_signal(int argc, char **argv, const char *sig)
+{
+	(void)argv;
+	for (int i = 0; i < argc; i++)
+		fprintf(stderr, "Error response from daemon: Invalid signal: %s\n", sig);
+	return 1;
 }
 
 static int stop_like(struct berth *b, int argc, char **argv, berr_t *err, bool restart)
@@ -87,7 +117,8 @@ static int stop_like(struct berth *b, int argc, char **argv, berr_t *err, bool r
 		.aliases = restart ? "berth container restart, berth restart" : "berth container stop, berth stop",
 	};
 	struct cli_args a;
-	int r, timeout = -1;
+	struct stop_args sa = {-1, 0};
+	int r;
 
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
@@ -98,10 +129,15 @@ static int stop_like(struct berth *b, int argc, char **argv, berr_t *err, bool r
 			free(a.argv);
 			return cli_usage_error(err, "invalid argument \"%s\" for \"-t, --time\" flag: strconv.ParseInt: parsing \"%s\": invalid syntax", t, t);
 		}
-		timeout = (int)v;
+		sa.timeout = (int)v;
 	}
-	(void)sig;
-	r = for_each(b, a.argc, a.argv, restart ? op_restart : op_stop, &timeout, true);
+	/* -s: this signal instead of the container's StopSignal (API 1.42) */
+	if (sig && !(sa.sig = parse_signal(sig))) {
+		r = bad_signal(a.argc, a.argv, sig);
+		free(a.argv);
+		return r;
+	}
+	r = for_each(b, a.argc, a.argv, restart ? op_restart : op_stop, &sa, true);
 	free(a.argv);
 	return r;
 }
@@ -139,8 +175,9 @@ int cmd_kill(struct berth *b, int argc, char **argv, berr_t *err)
 		return r < 0 ? -1 : 0;
 	s = parse_signal(sig);
 	if (!s) {
+		r = bad_signal(a.argc, a.argv, sig);
 		free(a.argv);
-		return berr_make_status(err, 1, 0, "Error response from daemon: Invalid signal: %s", sig);
+		return r;
 	}
 	r = for_each(b, a.argc, a.argv, op_kill, &s, true);
 	free(a.argv);
@@ -148,10 +185,6 @@ int cmd_kill(struct berth *b, int argc, char **argv, berr_t *err)
 }
 
 /* ---- rm ----------------------------------------------------------------- */
-
-struct rm_args {
-	bool force, volumes;
-};
 
 static int op_rm(struct berth *b, struct container *c, void *arg, berr_t *err)
 {
@@ -264,23 +297,35 @@ int cmd_rename(struct berth *b, int argc, char **argv, berr_t *err)
 
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
+	/* The daemon's order: empty names, the container, the same name, then
+	 * the new name's validity and uniqueness; the CLI adds a line of its own. */
 	const char *newname = a.argv[1][0] == '/' ? a.argv[1] + 1 : a.argv[1];
-	if (!names_valid(newname)) {
-		r = berr_make_status(err, 1, 0,
-				     "Error response from daemon: Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
-				     a.argv[1]);
-	} else if (container_find(b, a.argv[0], &c, err) < 0) {
+	if (!*a.argv[0] || !*newname) {
+		free(a.argv);
+		r = berr_make_status(err, 1, 0, "Error: Neither old nor new names may be empty");
+		(*err)->plain = 1;
+		return r;
+	}
+	if (container_find(b, a.argv[0], &c, err) < 0) {
 		berr_wrap(err, "Error response from daemon");
-		(*err)->status = 1;
 		r = -1;
 	} else if (strcmp(c->name, newname) == 0) {
 		r = berr_make_status(err, 1, 0, "Error response from daemon: Renaming a container with the same name as its current name");
+	} else if (!names_valid(newname)) {
+		r = berr_make_status(err, 1, 0,
+				     "Error response from daemon: Error when allocating new name: Invalid container name (/%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+				     newname);
 	} else {
 		r = container_rename(b, c, newname, err);
 		if (r < 0 && !str_has_prefix((*err)->msg, "Error response"))
 			berr_wrap(err, "Error response from daemon");
 		if (r == 0)
 			endpoint_names_changed(b, c->id); /* peers' hosts files (endpoint.h) */
+	}
+	if (r < 0) {
+		cleanup_free char *msg = xasprintf("%s\nError: failed to rename container named %s", (*err)->msg, a.argv[0]);
+		berr_make_status(err, 1, 0, "%s", msg);
+		(*err)->plain = 1;
 	}
 	container_free(c);
 	free(a.argv);
@@ -302,61 +347,40 @@ int cmd_container_prune(struct berth *b, int argc, char **argv, berr_t *err)
 		.usage = "[OPTIONS]", .summary = "Remove all stopped containers", .opts = opts, .min_args = 0, .max_args = 0,
 	};
 	struct cli_args a;
-	struct container **v = NULL;
-	size_t n = 0;
+	cleanup_strv char **removed = NULL;
+	long long reclaimed = 0;
+	char size[32];
 	int r;
-	long long until = 0;
-	bool any = false;
+	struct image_prune_filter pf;
 
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0) {
 		strlist_free(&filters);
 		return r < 0 ? -1 : 0;
 	}
 	free(a.argv);
-	for (size_t i = 0; i < filters.n; i++) {
-		if (str_has_prefix(filters.v[i], "until=")) {
-			until = parse_timestamp(filters.v[i] + 6, now_ns());
-			if (until < 0) {
-				strlist_free(&filters);
-				return berr_make_status(err, 1, 0, "Error response from daemon: invalid filter 'until=%s'", filters.v[i] + 6);
-			}
-		} else {
-			cleanup_free char *k = xstrndup(filters.v[i], strcspn(filters.v[i], "="));
-			strlist_free(&filters);
-			return berr_make_status(err, 1, 0, "Error response from daemon: invalid filter '%s'", k);
-		}
-	}
-	strlist_free(&filters);
-	if (!force) {
-		char line[64] = "";
-		printf("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
-		fflush(stdout);
-		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
-			return 0;
-	}
-	if (container_list(b, &v, &n, err) < 0)
+	/* docker's prune filters: until, label, label!= (the same parser
+	 * as image prune; dangling means nothing for containers). */
+	r = image_prune_filter_parse(filters.v, &pf, err);
+	if (r == 0 && pf.dangling != -1)
+		r = berr_make_status(err, 1, 0, "Error response from daemon: Invalid filter 'dangling'");
+	if (r < 0) {
+		free((void *)pf.labels);
+		free((void *)pf.not_labels);
+		strlist_free(&filters);
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		cleanup_berr berr_t e = NULL;
-		if (v[i]->state != CS_EXITED && v[i]->state != CS_CREATED && v[i]->state != CS_DEAD)
-			continue;
-		if (until && v[i]->created >= until)
-			continue;
-		if (ctr_remove(b, v[i], false, &e) < 0) {
-			fprintf(stderr, "%s\n", e->msg);
-			continue;
-		}
-		if (!any)
-			printf("Deleted Containers:\n");
-		any = true;
-		printf("%s\n", v[i]->id);
 	}
-	container_list_free(v, n);
-	ctr_sweep_trash(b);
-	if (any)
-		printf("\n");
-	printf("Total reclaimed space: 0B\n");
-	return 0;
+	if (!force && !cli_confirm("WARNING! This will remove all stopped containers."))
+		goto out;
+	if ((r = container_prune(b, &pf, &removed, &reclaimed, err)) < 0)
+		goto out;
+	print_deleted("Containers", removed);
+	human_size_decimal((double)reclaimed, size, sizeof(size));
+	printf("Total reclaimed space: %s\n", size);
+out:
+	free((void *)pf.labels);
+	free((void *)pf.not_labels);
+	strlist_free(&filters);
+	return r;
 }
 
 /* ---- top, stats ---------------------------------------------------------------- */
@@ -502,7 +526,7 @@ int cmd_stats(struct berth *b, int argc, char **argv, berr_t *err)
 /* ---- inspect ---------------------------------------------------------------------- */
 
 /* docker inspect: containers first, then images (--type restricts it). */
-static int inspect_objects(struct berth *b, int argc, char **argv, const char *type, const char *format, bool size,
+static int inspect_by_type(struct berth *b, int argc, char **argv, const char *type, const char *format, bool size,
 			   berr_t *err)
 {
 	json_t *arr = json_array();
@@ -510,10 +534,12 @@ static int inspect_objects(struct berth *b, int argc, char **argv, const char *t
 	int failed = 0;
 	(void)size;
 
-	if (format && *format && tmpl_parse(format, &t, err) < 0) {
+	if (format && *format && format_parse(format, &t, err) < 0) {
 		json_decref(arr);
 		return -1;
 	}
+	if (t)
+		tmpl_set_zero_fn(t, format_inspect_zero);
 	for (int i = 0; i < argc; i++) {
 		json_t *obj = NULL;
 		if (!type || strcmp(type, "container") == 0) {
@@ -553,6 +579,8 @@ static int inspect_objects(struct berth *b, int argc, char **argv, const char *t
 			fflush(stdout);
 			if (!type)
 				fprintf(stderr, "Error: No such object: %s\n", argv[i]);
+			else if (strcmp(type, "container") == 0)
+				fprintf(stderr, "Error response from daemon: No such container: %s\n", argv[i]);
 			else
 				fprintf(stderr, "Error: No such %s: %s\n", type, argv[i]);
 			failed++;
@@ -607,7 +635,7 @@ int cmd_inspect_any(struct berth *b, int argc, char **argv, berr_t *err)
 		free(a.argv);
 		return cli_usage_error(err, "\"%s\" is not a valid value for --type", type);
 	}
-	r = inspect_objects(b, a.argc, a.argv, type, format, size, err);
+	r = inspect_by_type(b, a.argc, a.argv, type, format, size, err);
 	free(a.argv);
 	return r;
 }
@@ -630,7 +658,7 @@ int cmd_container_inspect(struct berth *b, int argc, char **argv, berr_t *err)
 
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
-	r = inspect_objects(b, a.argc, a.argv, "container", format, size, err);
+	r = inspect_by_type(b, a.argc, a.argv, "container", format, size, err);
 	free(a.argv);
 	return r;
 }

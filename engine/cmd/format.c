@@ -28,7 +28,48 @@ int format_parse(const char *format, struct tmpl **out, berr_t *err)
 	if (tmpl_parse(strcmp(format, "json") == 0 ? "{{json .}}" : format, out, err) < 0) {
 		berr_wrap(err, "template parsing error");
 		(*err)->status = 64;
+		(*err)->plain = 1; /* docker prints it as it is */
 		return -1;
 	}
 	return 0;
+}
+
+json_t *format_inspect_zero(const char *field)
+{
+	/* Fields of docker's ContainerJSON, container.Config, HostConfig,
+	 * NetworkSettings and image InspectResponse, by the kind of their Go
+	 * type (pointers and interfaces stay <no value>). */
+	static const char *const slices[] = {
+		"Args", "Binds", "BlkioDeviceReadBps", "BlkioDeviceReadIOps", "BlkioDeviceWriteBps",
+		"BlkioDeviceWriteIOps", "BlkioWeightDevice", "CapAdd", "CapDrop", "Cmd", "DeviceCgroupRules",
+		"DeviceRequests", "Devices", "Dns", "DnsOptions", "DnsSearch", "Entrypoint", "Env", "ExecIDs",
+		"ExtraHosts", "GroupAdd", "Layers", "Links", "MaskedPaths", "Mounts", "OnBuild", "ReadonlyPaths",
+		"RepoDigests", "RepoTags", "SecurityOpt", "Shell", "Ulimits", "VolumesFrom", "Aliases", "DNSNames",
+		NULL,
+	};
+	static const char *const maps[] = {
+		"Annotations", "ExposedPorts", "Labels", "Networks", "PortBindings", "Ports", "StorageOpt", "Sysctls",
+		"Tmpfs", "Volumes", "DriverOpts", NULL,
+	};
+	static const char *const strings[] = {
+		"AppArmorProfile", "Author", "Comment", "Domainname", "Hostname", "Image", "MacAddress",
+		"Parent", "StopSignal", "User", "Variant", "WorkingDir", "OsVersion", "CgroupParent", "Cgroup",
+		"IpcMode", "PidMode", "UTSMode", "UsernsMode", "VolumeDriver", "Isolation", "Runtime",
+		"ContainerIDFile", "CgroupnsMode", "CpusetCpus", "CpusetMems", NULL,
+	};
+	static json_t *empty;
+
+	for (size_t i = 0; slices[i]; i++)
+		if (strcmp(field, slices[i]) == 0)
+			return tmpl_nil_slice();
+	for (size_t i = 0; maps[i]; i++)
+		if (strcmp(field, maps[i]) == 0)
+			return tmpl_nil_map();
+	for (size_t i = 0; strings[i]; i++)
+		if (strcmp(field, strings[i]) == 0) {
+			if (!empty)
+				empty = json_string("");
+			return empty;
+		}
+	return NULL;
 }

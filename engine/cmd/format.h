@@ -19,4 +19,9 @@ int format_list(const char *format, const char *default_table, json_t *rows, tmp
 /* Parse a single-object format (inspect's): "json" is {{json .}}. */
 int format_parse(const char *format, struct tmpl **out, berr_t *err);
 
+/* For tmpl_set_zero_fn on a container or image inspect template: the zero
+ * value docker's typed structs show for a nil or absent field
+ * ({{.Config.Entrypoint}} is "[]", {{.Config.Labels}} "map[]"). */
+json_t *format_inspect_zero(const char *field);
+
 #endif

@@ -24,12 +24,48 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #define END_OPTS {NULL, 0, 0, NULL, NULL, NULL, false}
+
+/* What the daemon answered, as the docker CLI prints it: a missing image
+ * or a conflict comes as "Error response from daemon: ...", a reference
+ * the CLI itself could not parse without any prefix. */
+static void as_daemon_error(berr_t *err)
+{
+	if (!*err || (*err)->plain)
+		return;
+	if (str_has_prefix((*err)->msg, "No such image:") || str_has_prefix((*err)->msg, "conflict:") ||
+	    strstr((*err)->msg, " is not a valid change command"))
+		berr_wrap(err, "Error response from daemon");
+	else if (str_has_prefix((*err)->msg, "Error parsing reference:"))
+		(*err)->plain = 1;
+}
+
+/* docker load -i / import of a file it cannot open: Go's os.Open error as
+ * it is ("open x: no such file or directory"), status 1. */
+static int open_failed(berr_t *err, const char *path)
+{
+	char msg[128];
+	snprintf(msg, sizeof(msg), "%s", strerror(errno));
+	msg[0] = (char)tolower((unsigned char)msg[0]);
+	berr_make_status(err, 1, 0, "open %s: %s", path, msg);
+	(*err)->plain = 1;
+	return -1;
+}
+
+/* A core error from an image command: daemon_failure's status, worded as
+ * the daemon's answer where docker words it so. */
+static int image_failure(berr_t *err)
+{
+	daemon_failure(err);
+	as_daemon_error(err);
+	return -1;
+}
 
 static int parse(const struct cli_spec *spec, int argc, char **argv, struct cli_args *a, berr_t *err)
 {
@@ -90,7 +126,7 @@ static int parse_filters(struct berth *b, struct strlist *raw, struct image_filt
 			else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
 				f->dangling = 0;
 			else
-				return berr_make(err, 0, "Invalid filter 'dangling=%s'", v);
+				return berr_make_status(err, 1, 0, "Error response from daemon: Invalid filter 'dangling=[%s]'", v);
 		} else if ((kl == 6 && strncmp(raw->v[i], "before", 6) == 0) ||
 			   (kl == 5 && strncmp(raw->v[i], "since", 5) == 0)) {
 			struct image *img = NULL;
@@ -104,7 +140,7 @@ static int parse_filters(struct berth *b, struct strlist *raw, struct image_filt
 		} else if (kl == 5 && strncmp(raw->v[i], "label", 5) == 0) {
 			strlist_push(&f->labels, v);
 		} else {
-			return berr_make(err, 0, "invalid filter '%.*s'", (int)kl, raw->v[i]);
+			return berr_make_status(err, 1, 0, "Error response from daemon: Invalid filter '%.*s'", (int)kl, raw->v[i]);
 		}
 	}
 	return 0;
@@ -254,7 +290,7 @@ int cmd_images(struct berth *b, int argc, char **argv, berr_t *err)
 	}
 	free(a.argv);
 	if (parse_filters(b, &filters, &f, err) < 0 || image_list(b, &s, &n, err) < 0) {
-		r = daemon_failure(err);
+		r = image_failure(err);
 		goto out;
 	}
 	qsort(s, n, sizeof(*s), cmp_created);
@@ -335,6 +371,8 @@ int cmd_image_inspect(struct berth *b, int argc, char **argv, berr_t *err)
 		free(a.argv);
 		return -1;
 	}
+	if (t)
+		tmpl_set_zero_fn(t, format_inspect_zero);
 	arr = json_array();
 	for (int i = 0; i < a.argc; i++) {
 		struct image *img = NULL;
@@ -374,7 +412,7 @@ int cmd_image_inspect(struct berth *b, int argc, char **argv, berr_t *err)
 	json_decref(arr);
 	if (failed) {
 		*err = steal_pointer(&first);
-		return daemon_failure(err);
+		return image_failure(err);
 	}
 	return 0;
 }
@@ -400,12 +438,12 @@ int cmd_tag(struct berth *b, int argc, char **argv, berr_t *err)
 	if (ref_parse(a.argv[1], &r0, err) < 0) {
 		berr_wrap(err, "Error parsing reference: \"%s\" is not a valid repository/tag", a.argv[1]);
 		free(a.argv);
-		return daemon_failure(err);
+		return image_failure(err);
 	}
 	ref_free(&r0);
 	r = image_resolve_id(b, a.argv[0], &id, err) < 0 || image_tag(b, id, a.argv[1], err) < 0 ? -1 : 0;
 	free(a.argv);
-	return r < 0 ? daemon_failure(err) : 0;
+	return r < 0 ? image_failure(err) : 0;
 }
 
 /* ---- rmi ---------------------------------------------------------------- */
@@ -440,10 +478,11 @@ int cmd_rmi(struct berth *b, int argc, char **argv, berr_t *err)
 		cleanup_berr berr_t e = NULL;
 		if (image_remove(b, a.argv[i], force, !noprune, print_emit, NULL, &e) < 0) {
 			/* Every failure is reported; the last one is the exit's. */
-			if (last)
-				fprintf(stderr, "Error: %s\n", last->msg);
-			berr_free(&last);
 			fatal |= !str_has_prefix(e->msg, "No such image");
+			as_daemon_error(&e);
+			if (last)
+				berr_report(&last, NULL);
+			berr_free(&last);
 			last = steal_pointer(&e);
 			failed++;
 		}
@@ -452,12 +491,12 @@ int cmd_rmi(struct berth *b, int argc, char **argv, berr_t *err)
 	/* docker's rmi -f: an image already gone is reported, not a failure
 	 * (`rmi -f $(images -q)` names an image once per tag). */
 	if (failed && force && !fatal) {
-		fprintf(stderr, "Error: %s\n", last->msg);
+		berr_report(&last, NULL);
 		return 0;
 	}
 	if (failed) {
 		*err = steal_pointer(&last);
-		return daemon_failure(err);
+		return image_failure(err);
 	}
 	return 0;
 }
@@ -489,8 +528,8 @@ static void prune_emit(void *ctx, const char *what, const char *name)
 	printf("%s: %s\n", what, name);
 }
 
-int prune_images_confirmed(struct berth *b, bool all, bool force, const char *warning, struct strlist *filters,
-			   berr_t *err)
+int prune_images_confirmed(struct berth *b, bool all, bool force, const char *const warning[2],
+			   struct strlist *filters, prune_first_fn first, void *ctx, berr_t *err)
 {
 	struct image_prune_filter pf;
 	struct prune_out p = {false};
@@ -501,13 +540,24 @@ int prune_images_confirmed(struct berth *b, bool all, bool force, const char *wa
 	r = image_prune_filter_parse(filters->v, &pf, err);
 	if (r < 0) {
 		(*err)->status = 1;
-	} else if (force || cli_confirm(warning)) {
-		r = image_prune(b, all, &pf, prune_emit, &p, &reclaimed, err);
-		if (r == 0) {
-			human_size_decimal((double)reclaimed, size, sizeof(size));
-			printf("%sTotal reclaimed space: %s\n", p.header ? "\n" : "", size);
-		}
+		goto out;
 	}
+	/* docker's prune takes dangling=false as -a */
+	if (pf.dangling == 0)
+		all = true;
+	if (!force && !cli_confirm(warning[all]))
+		goto out;
+	if (first && (r = first(b, &pf, &reclaimed, ctx, err)) < 0)
+		goto out;
+	r = image_prune(b, all, &pf, prune_emit, &p, &reclaimed, err);
+	/* the blank line docker's Fprintln of the block leaves */
+	if (p.header)
+		printf("\n");
+	if (r == 0) {
+		human_size_decimal((double)reclaimed, size, sizeof(size));
+		printf("Total reclaimed space: %s\n", size);
+	}
+out:
 	free((void *)pf.labels);
 	free((void *)pf.not_labels);
 	strlist_free(filters);
@@ -533,11 +583,12 @@ int cmd_image_prune(struct berth *b, int argc, char **argv, berr_t *err)
 	if ((r = parse(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
 	free(a.argv);
-	r = prune_images_confirmed(b, all, force,
-				   all ? "WARNING! This will remove all images without at least one container associated to them."
-				       : "WARNING! This will remove all dangling images.",
-				   &filters, err);
-	return r < 0 ? daemon_failure(err) : 0;
+	const char *const warning[2] = {
+		"WARNING! This will remove all dangling images.",
+		"WARNING! This will remove all images without at least one container associated to them.",
+	};
+	r = prune_images_confirmed(b, all, force, warning, &filters, NULL, NULL, err);
+	return r < 0 ? image_failure(err) : 0;
 }
 
 /* ---- history ------------------------------------------------------------ */
@@ -603,7 +654,7 @@ int cmd_history(struct berth *b, int argc, char **argv, berr_t *err)
 	free(a.argv);
 	if (r < 0 || image_history(b, img, &rows, &n, err) < 0) {
 		image_free(img);
-		return daemon_failure(err);
+		return image_failure(err);
 	}
 	items = json_array();
 	for (size_t i = 0; i < n; i++) {
@@ -637,7 +688,8 @@ int cmd_history(struct berth *b, int argc, char **argv, berr_t *err)
 						       "Size", size));
 	}
 	r = format_list(quiet ? "{{.ID}}" : format,
-			"table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", items,
+			human ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+			      : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", items,
 			history_column, err);
 	json_decref(items);
 	image_history_free(rows, n);
@@ -690,7 +742,7 @@ int cmd_save(struct berth *b, int argc, char **argv, berr_t *err)
 		if (r < 0)
 			unlink(tmp);
 	}
-	return r < 0 ? daemon_failure(err) : 0;
+	return r < 0 ? image_failure(err) : 0;
 }
 
 static void print_line(void *ctx, const char *line)
@@ -723,14 +775,14 @@ int cmd_load(struct berth *b, int argc, char **argv, berr_t *err)
 	if (input && *input) {
 		fd = open(input, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return berr_make_status(err, 1, errno, "open %s", input);
+			return open_failed(err, input);
 	} else {
 		if (isatty(STDIN_FILENO))
 			return berr_make_status(err, 1, 0, "requested load from stdin, but stdin is empty");
 		fd = dup(STDIN_FILENO);
 	}
 	if (image_load(b, fd, print_line, &quiet, err) < 0)
-		return daemon_failure(err);
+		return image_failure(err);
 	return 0;
 }
 
@@ -769,7 +821,7 @@ int cmd_import(struct berth *b, int argc, char **argv, berr_t *err)
 	} else {
 		fd = open(a.argv[0], O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			r = berr_make_status(err, 1, errno, "open %s", a.argv[0]);
+			r = open_failed(err, a.argv[0]);
 			goto out;
 		}
 	}
@@ -777,7 +829,7 @@ int cmd_import(struct berth *b, int argc, char **argv, berr_t *err)
 	if (r == 0)
 		printf("%s\n", id);
 	else
-		daemon_failure(err);
+		image_failure(err);
 out:
 	free(a.argv);
 	strlist_free(&changes);

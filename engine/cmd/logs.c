@@ -62,11 +62,17 @@ int cmd_logs(struct berth *b, int argc, char **argv, berr_t *err)
 	}
 	if (since && *since && (lo.since = parse_timestamp(since, now)) < 0) {
 		free(a.argv);
-		return berr_make_status(err, 1, 0, "invalid value for \"since\": failed to parse value as time or duration: \"%s\"", since);
+		/* the docker client's own error: printed as it is */
+		berr_make_status(err, 1, 0, "invalid value for \"since\": failed to parse value as time or duration: \"%s\"", since);
+		(*err)->plain = 1;
+		return -1;
 	}
 	if (until && *until && (lo.until = parse_timestamp(until, now)) < 0) {
 		free(a.argv);
-		return berr_make_status(err, 1, 0, "invalid value for \"until\": failed to parse value as time or duration: \"%s\"", until);
+		/* the docker client's own error: printed as it is */
+		berr_make_status(err, 1, 0, "invalid value for \"until\": failed to parse value as time or duration: \"%s\"", until);
+		(*err)->plain = 1;
+		return -1;
 	}
 	if (container_find(b, a.argv[0], &c, err) < 0) {
 		free(a.argv);

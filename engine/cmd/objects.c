@@ -178,7 +178,7 @@ int inspect_objects(struct berth *b, int n, char **names, inspect_find_fn find, 
 
 void print_deleted(const char *what, char *const *names)
 {
-	if (!names[0])
+	if (!names || !names[0])
 		return;
 	printf("Deleted %s:\n", what);
 	for (char *const *p = names; *p; p++)

@@ -56,8 +56,13 @@ int cmd_ps(struct berth *b, int argc, char **argv, berr_t *err)
 		all = true;
 	if (quiet && !(format && *format))
 		format = "{{.ID}}";
+	/* docker works sizes out for -s, or for a format that shows them
+	 * (a whole row in JSON does) */
+	if (format && !quiet && (strstr(format, ".Size") || strcmp(format, "json") == 0 || strstr(format, "json .}}")))
+		size = true;
 	if (tmpl_parse_format(format ? format : "",
-			      "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
+			      size ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}"
+				   : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
 			      &t, err) < 0) {
 		ps_filter_free(f);
 		return -1;
@@ -77,7 +82,10 @@ int cmd_ps(struct berth *b, int argc, char **argv, berr_t *err)
 			continue;
 		if (!ps_filter_match(f, c))
 			continue;
-		json_array_append_new(items, container_ps_json(b, c, !no_trunc, now));
+		json_t *row = container_ps_json(b, c, !no_trunc, now);
+		if (size)
+			container_ps_set_size(b, row, c);
+		json_array_append_new(items, row);
 		shown++;
 	}
 	r = tmpl_write_list(t, items, ps_header_name, NULL, stdout, err);

@@ -299,6 +299,7 @@ int cmd_start(struct berth *b, int argc, char **argv, berr_t *err)
 	};
 	struct cli_args args;
 	int rc, status = 0;
+	cleanup_free char *failed = NULL;
 
 	if ((rc = cli_parse(&spec, argc, argv, &args, err)) != 0)
 		return rc < 0 ? -1 : 0;
@@ -320,13 +321,19 @@ int cmd_start(struct berth *b, int argc, char **argv, berr_t *err)
 			}
 		}
 		if (e) {
-			fprintf(stderr, "%s\n", e->msg);
+			fflush(stdout);
+			fprintf(stderr, "%s%s\n", str_has_prefix(e->msg, "No such container") ? "Error response from daemon: " : "",
+				e->msg);
 			status = 1;
+			/* docker names every container that failed */
+			char *f = failed ? xasprintf("%s, %s", failed, args.argv[i]) : xstrdup(args.argv[i]);
+			free(failed);
+			failed = f;
 		}
 		container_free(c);
 	}
 	if (status && !attach && !interactive)
-		fprintf(stderr, "Error: failed to start containers: %s\n", args.argv[args.argc - 1]);
+		fprintf(stderr, "Error: failed to start containers: %s\n", failed);
 	free(args.argv);
 	fflush(stdout);
 	return status;

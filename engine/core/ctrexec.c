@@ -42,6 +42,7 @@ int ctr_exec(struct berth *b, struct container *c, const struct exec_opts *o, in
 	p.argv = o->argv;
 	p.env = ctrconfig_env(c, o->tty, o->env);
 	p.cwd = o->workdir && *o->workdir ? o->workdir : spec.proc.cwd;
+	p.cwd_must_exist = true;
 	p.user = o->user ? o->user : spec.proc.user;
 	p.tty = o->tty;
 	p.open_stdin = o->interactive;

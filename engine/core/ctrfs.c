@@ -134,9 +134,15 @@ static int tar_path(const char *path, const char *base, int fd, char *errbuf, si
 {
 	struct archive *disk = archive_read_disk_new(), *out = archive_write_new();
 	struct archive_entry *e;
-	size_t plen = strlen(path);
+	cleanup_free char *trimmed = xstrdup(path);
+	size_t plen = strlen(trimmed);
 	int rc = 0;
 
+	/* "dir/" is "dir": entry names below are cut at plen, and a kept
+	 * slash would glue "base" and "name" into "basename". */
+	while (plen > 1 && trimmed[plen - 1] == '/')
+		trimmed[--plen] = '\0';
+	path = trimmed;
 	write_cb_fd = fd;
 	archive_read_disk_set_symlink_physical(disk);
 	archive_write_set_format_pax_restricted(out);
@@ -461,8 +467,13 @@ static int cp_in(struct berth *b, const char *src, struct endpoint *dst, berr_t 
 	struct stat st;
 	int rcode;
 
-	if (strcmp(src, "-") != 0 && lstat(src, &st) < 0)
-		return berr_make_status(err, 1, 0, "lstat %s: no such file or directory", src);
+	if (strcmp(src, "-") != 0 && lstat(src, &st) < 0) {
+		/* docker names the absolute path */
+		char cwd[4096];
+		bool rel = src[0] != '/' && getcwd(cwd, sizeof(cwd));
+		return berr_make_status(err, 1, 0, "lstat %s%s%s: no such file or directory", rel ? cwd : "",
+					rel ? "/" : "", src);
+	}
 	if (base && strcmp(base, ".") == 0) {
 		cleanup_free char *p = xstrndup(src, strlen(src) - 2);
 		if (stat(*p ? p : "/", &st) < 0 || !S_ISDIR(st.st_mode))

@@ -14,6 +14,52 @@ static json_t *rfc3339(long long ns)
 	format_rfc3339nano(ns, buf, sizeof(buf));
 	return json_string(buf);
 }
+/* HostConfig in the order and with the fields docker's API shows (moby's
+ * container.HostConfig with its Resources), whatever berth stored: a
+ * template such as {{.HostConfig.CpuQuota}} then finds its field. */
+static json_t *host_config_json(json_t *stored)
+{
+	static const char *const fields[][2] = {
+		{"Binds", "null"}, {"ContainerIDFile", "\"\""}, {"LogConfig", NULL}, {"NetworkMode", NULL},
+		{"PortBindings", "{}"}, {"RestartPolicy", NULL}, {"AutoRemove", "false"}, {"VolumeDriver", "\"\""},
+		{"VolumesFrom", "null"}, {"ConsoleSize", "[0, 0]"}, {"CapAdd", "null"}, {"CapDrop", "null"},
+		{"CgroupnsMode", NULL}, {"Dns", "[]"}, {"DnsOptions", "[]"}, {"DnsSearch", "[]"},
+		{"ExtraHosts", "null"}, {"GroupAdd", "null"}, {"IpcMode", NULL}, {"Cgroup", "\"\""},
+		{"Links", "null"}, {"OomScoreAdj", "0"}, {"PidMode", "\"\""}, {"Privileged", "false"},
+		{"PublishAllPorts", "false"}, {"ReadonlyRootfs", "false"}, {"SecurityOpt", "null"},
+		{"UTSMode", "\"\""}, {"UsernsMode", "\"\""}, {"ShmSize", NULL}, {"Runtime", NULL},
+		{"Isolation", "\"\""}, {"CpuShares", "0"}, {"Memory", "0"}, {"NanoCpus", "0"},
+		{"CgroupParent", "\"\""}, {"BlkioWeight", "0"}, {"BlkioWeightDevice", "[]"},
+		{"BlkioDeviceReadBps", "[]"}, {"BlkioDeviceWriteBps", "[]"}, {"BlkioDeviceReadIOps", "[]"},
+		{"BlkioDeviceWriteIOps", "[]"}, {"CpuPeriod", "0"}, {"CpuQuota", "0"}, {"CpuRealtimePeriod", "0"},
+		{"CpuRealtimeRuntime", "0"}, {"CpusetCpus", "\"\""}, {"CpusetMems", "\"\""}, {"Devices", "[]"},
+		{"DeviceCgroupRules", "null"}, {"DeviceRequests", "null"}, {"MemoryReservation", "0"},
+		{"MemorySwap", "0"}, {"MemorySwappiness", "null"}, {"OomKillDisable", "false"}, {"PidsLimit", "null"},
+		{"Ulimits", "[]"}, {"CpuCount", "0"}, {"CpuPercent", "0"}, {"IOMaximumIOps", "0"},
+		{"IOMaximumBandwidth", "0"}, {"MaskedPaths", NULL}, {"ReadonlyPaths", NULL},
+	};
+	json_t *o = json_object(), *v;
+	const char *k;
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		v = json_object_get(stored, fields[i][0]);
+		/* a list docker shows empty rather than null */
+		if (json_is_null(v) && fields[i][1] && fields[i][1][0] == '[')
+			v = NULL;
+		if (v)
+			json_object_set_new(o, fields[i][0], json_deep_copy(v));
+		else if (fields[i][1])
+			json_object_set_new(o, fields[i][0], json_loads(fields[i][1], JSON_DECODE_ANY, NULL));
+	}
+	json_object_foreach(stored, k, v)
+	{
+		/* Init is omitted unless set, as docker's *bool with omitempty */
+		if (!json_object_get(o, k) && !(strcmp(k, "Init") == 0 && json_is_null(v)))
+			json_object_set_new(o, k, json_deep_copy(v));
+	}
+	return o;
+}
+
 
 json_t *container_inspect_json(struct berth *b, const struct container *c)
 {
@@ -61,7 +107,7 @@ json_t *container_inspect_json(struct berth *b, const struct container *c)
 	json_object_set_new(o, "ProcessLabel", json_string(""));
 	json_object_set_new(o, "AppArmorProfile", json_string(""));
 	json_object_set_new(o, "ExecIDs", json_null());
-	json_object_set_new(o, "HostConfig", json_deep_copy(c->host_config));
+	json_object_set_new(o, "HostConfig", host_config_json(c->host_config));
 	json_object_set_new(o, "GraphDriver", json_pack("{s:{s:s, s:s, s:s}, s:s}", "Data", "MergedDir", merged,
 							"UpperDir", upper, "WorkDir", work, "Name", "overlayfs"));
 	json_object_set_new(o, "Mounts", volume_mounts_json(b, c));

@@ -2,6 +2,7 @@
  * the COMMAND with quoted arguments) and CLI (formatter/container.go). */
 #define _GNU_SOURCE
 #include "ctrlist.h"
+#include "diskusage.h"
 #include "cleanup.h"
 #include "endpoint.h"
 #include "image.h"
@@ -187,15 +188,36 @@ json_t *container_ps_json(struct berth *b, const struct container *c, bool trunc
 	return o;
 }
 
+void container_ps_set_size(struct berth *b, json_t *row, const struct container *c)
+{
+	struct image *img = NULL;
+	cleanup_berr berr_t e = NULL;
+	long long rw = container_rw_size(b, c->id), virt = rw;
+	char srw[32], sv[32];
+
+	if (image_get(b, c->image_id, &img, &e) == 0) {
+		virt += img->size;
+		image_free(img);
+	}
+	human_size_decimal3((double)rw, srw, sizeof(srw));
+	human_size_decimal3((double)virt, sv, sizeof(sv));
+	if (virt > 0)
+		json_object_set_new(row, "Size", json_sprintf("%s (virtual %s)", srw, sv));
+	else
+		json_object_set_new(row, "Size", json_string(srw));
+}
+
 /* ---- filters ---------------------------------------------------------- */
 
 struct ps_filter {
+	struct berth *b;    /* network=, volume= look at endpoints and mounts */
 	size_t n;
 	struct pf {
 		char *key, *value;
 		regex_t re;         /* name */
 		bool has_re;
 		char *image_id;     /* ancestor, resolved */
+		long long created;  /* before, since: that container's creation */
 	} *v;
 };
 
@@ -214,12 +236,14 @@ void ps_filter_free(struct ps_filter *f)
 	free(f);
 }
 
-static const char *const keys[] = {"status", "name", "label", "ancestor", "id", "exited", NULL};
+static const char *const keys[] = {"status", "name", "label", "ancestor", "id", "exited", "before", "since",
+				   "network", "volume", "health", "is-task", NULL};
 static const char *const statuses[] = {"created", "restarting", "running", "removing", "paused", "exited", "dead", NULL};
 
 int ps_filter_parse(struct berth *b, char *const *filters, struct ps_filter **out, berr_t *err)
 {
 	struct ps_filter *f = xcalloc(1, sizeof(*f));
+	f->b = b;
 
 	for (size_t i = 0; filters && filters[i]; i++) {
 		const char *eq = strchr(filters[i], '=');
@@ -252,6 +276,17 @@ int ps_filter_parse(struct berth *b, char *const *filters, struct ps_filter **ou
 		} else if (strcmp(p->key, "name") == 0) {
 			if (regcomp(&p->re, p->value, REG_EXTENDED | REG_NOSUB) == 0)
 				p->has_re = true;
+		} else if (strcmp(p->key, "before") == 0 || strcmp(p->key, "since") == 0) {
+			struct container *ref = NULL;
+			cleanup_berr berr_t e = NULL;
+			if (container_find(b, p->value, &ref, &e) < 0) {
+				/* the daemon's view.Get wording (NoSuchContainerError) */
+				berr_make_status(err, 1, 0, "Error response from daemon: no such container %s", p->value);
+				ps_filter_free(f);
+				return -1;
+			}
+			p->created = ref->created;
+			container_free(ref);
 		} else if (strcmp(p->key, "ancestor") == 0) {
 			cleanup_berr berr_t e = NULL;
 			if (image_resolve_id(b, p->value, &p->image_id, &e) < 0)
@@ -270,8 +305,51 @@ bool ps_filter_has_status(const struct ps_filter *f)
 	return false;
 }
 
-static bool match_one(const struct pf *p, const struct container *c)
+/* network=: a network the container is on, by name ("a, b" as ps shows them). */
+static bool on_network(struct berth *b, const struct container *c, const char *net)
 {
+	cleanup_free char *nets = endpoint_networks_text(b, c);
+	for (char *save = NULL, *t = strtok_r(nets, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		if (strcmp(t, net) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* volume=: a mount by volume name or destination, as docker's filter. */
+static bool has_volume(struct berth *b, const struct container *c, const char *vol)
+{
+	json_t *mounts = volume_mounts_json(b, c), *m;
+	size_t i;
+	bool found = false;
+	json_array_foreach(mounts, i, m)
+	{
+		const char *name = json_string_value(json_object_get(m, "Name"));
+		const char *dest = json_string_value(json_object_get(m, "Destination"));
+		if ((name && strcmp(name, vol) == 0) || (dest && strcmp(dest, vol) == 0))
+			found = true;
+	}
+	json_decref(mounts);
+	return found;
+}
+
+static bool match_one(struct berth *b, const struct pf *p, const struct container *c)
+{
+	if (strcmp(p->key, "before") == 0)
+		return c->created < p->created;
+	if (strcmp(p->key, "since") == 0)
+		return c->created > p->created;
+	if (strcmp(p->key, "network") == 0)
+		return on_network(b, c, p->value);
+	if (strcmp(p->key, "volume") == 0)
+		return has_volume(b, c, p->value);
+	/* berth has no health checks (health=none) and no swarm tasks */
+	if (strcmp(p->key, "health") == 0)
+		return strcmp(p->value, "none") == 0;
+	if (strcmp(p->key, "is-task") == 0)
+		return strcmp(p->value, "true") != 0;
 	if (strcmp(p->key, "status") == 0)
 		return strcmp(p->value, cstate_name(c->state)) == 0;
 	if (strcmp(p->key, "name") == 0)
@@ -307,7 +385,7 @@ bool ps_filter_match(const struct ps_filter *f, const struct container *c)
 			if (strcmp(f->v[i].key, keys[k]) != 0)
 				continue;
 			seen = true;
-			any |= match_one(&f->v[i], c);
+			any |= match_one(f->b, &f->v[i], c);
 		}
 		if (seen && !any)
 			return false;

@@ -17,6 +17,10 @@ void container_status_text(const struct container *c, long long now, char *buf, 
  * LocalVolumes), as strings.  trunc: 12-char ids, 20-char commands. */
 json_t *container_ps_json(struct berth *b, const struct container *c, bool trunc, long long now);
 
+/* ps -s: the row's Size as docker shows it, "14B (virtual 1.99MB)": what
+ * the container wrote, and that plus its image. */
+void container_ps_set_size(struct berth *b, json_t *row, const struct container *c);
+
 /* ps --filter: parsed "key=value" list; docker's "Invalid filter" errors
  * (status 1). */
 struct ps_filter;

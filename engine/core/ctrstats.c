@@ -35,7 +35,7 @@ int ctr_top(struct berth *b, struct container *c, char *const *ps_args, berr_t *
 	(void)b;
 
 	if (!is_running(c))
-		return berr_make_status(err, 1, 0, "Error response from daemon: container %s is not running", c->id);
+		return berr_make_status(err, 1, 0, "Error response from daemon: Container %s is not running", c->id);
 	if (ctr_cgroup_open(c, NULL, &cg, err) < 0)
 		return -1;
 	int rc = cgroup_pids(&cg, &pids, &n, err);

@@ -88,7 +88,9 @@ int berr_report(berr_t *err, const char *prefix)
 
 	if (err == NULL || *err == NULL)
 		return 0;
-	if ((*err)->plain)
+	/* docker prints what its daemon answered as it came, never after
+	 * "Error: ". */
+	if ((*err)->plain || strncmp((*err)->msg, "Error response from daemon:", 27) == 0)
 		fprintf(stderr, "%s\n", (*err)->msg);
 	else
 		fprintf(stderr, "%s: %s\n", prefix ? prefix : "Error", (*err)->msg);

@@ -147,9 +147,10 @@ struct image_prune_filter {
 	long long until;        /* only images created before this (seconds), 0: any */
 	char *const *labels;    /* "key" or "key=value" that must match (NULL-terminated, or NULL) */
 	char *const *not_labels;/* label!=...: must not match */
+	int dangling;           /* dangling=: 1 true, 0 false (prune as -a), -1 not given */
 };
 /* Parse docker's prune filters ("until=24h", "until=2024-01-01T00:00:00",
- * "until=1700000000", "label=k=v", "label!=k") into *f (strings point into
+ * "until=1700000000", "label=k=v", "label!=k", "dangling=false") into *f (strings point into
  * the filters; lists are allocated, free them with free()). */
 int image_prune_filter_parse(char *const *filters, struct image_prune_filter *f, berr_t *err);
 int image_prune(struct berth *b, bool all, const struct image_prune_filter *f, image_emit_fn emit, void *ctx,

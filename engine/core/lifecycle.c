@@ -451,7 +451,11 @@ static int start_failed(struct berth *b, struct container *c, berr_t *err)
 		if (berth_db(b, &db, &e2) == 0 &&
 		    db_prepare(db, "UPDATE containers SET exit_code = ?, error = ? WHERE id = ?", &st, &e2) == 0) {
 			sqlite3_bind_int(st, 1, status);
-			sqlite3_bind_text(st, 2, (*err)->msg, -1, SQLITE_STATIC);
+			/* State.Error is the daemon's message itself, as docker keeps it */
+			const char *msg = (*err)->msg;
+			if (str_has_prefix(msg, "Error response from daemon: "))
+				msg += strlen("Error response from daemon: ");
+			sqlite3_bind_text(st, 2, msg, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 3, c->id, -1, SQLITE_STATIC);
 			sqlite3_step(st);
 		}
@@ -637,10 +641,9 @@ static int await_recorded(struct berth *b, struct container *c, berr_t *err)
 	return container_refresh(b, c, err);
 }
 
-int ctr_stop(struct berth *b, struct container *c, int timeout, berr_t *err)
+int ctr_stop(struct berth *b, struct container *c, int timeout, int sig, berr_t *err)
 {
 	struct start_spec spec;
-	int sig;
 
 	if (!is_live(c))
 		return 0;
@@ -653,7 +656,8 @@ int ctr_stop(struct berth *b, struct container *c, int timeout, berr_t *err)
 	}
 	if (ctrconfig_start_spec(c, &spec, err) < 0)
 		return -1;
-	sig = parse_signal(spec.stop_signal);
+	if (!sig)
+		sig = parse_signal(spec.stop_signal);
 	if (timeout < 0)
 		timeout = spec.stop_timeout;
 	ctrconfig_spec_free(&spec);
@@ -697,12 +701,12 @@ int ctr_kill(struct berth *b, struct container *c, int sig, berr_t *err)
 	return 0;
 }
 
-int ctr_restart(struct berth *b, struct container *c, int timeout, berr_t *err)
+int ctr_restart(struct berth *b, struct container *c, int timeout, int sig, berr_t *err)
 {
 	struct start_opts so = {0};
 	int code;
 
-	if (ctr_stop(b, c, timeout, err) < 0)
+	if (ctr_stop(b, c, timeout, sig, err) < 0)
 		return -1;
 	if (container_reload(b, c, err) < 0)
 		return -1;

@@ -47,11 +47,12 @@ int ctr_start(struct berth *b, struct container *c, const struct start_opts *so,
 int ctr_run(struct berth *b, const struct create_opts *o, const struct start_opts *so, struct container **out,
 	    int *exit_code, berr_t *err);
 
-/* docker stop: the stop signal, SIGKILL after `timeout` seconds (-1: the
+/* docker stop: the stop signal (`sig`, or 0 for the container's
+ * StopSignal, default SIGTERM), SIGKILL after `timeout` seconds (-1: the
  * container's StopTimeout, default 10); waits until it has stopped. */
-int ctr_stop(struct berth *b, struct container *c, int timeout, berr_t *err);
+int ctr_stop(struct berth *b, struct container *c, int timeout, int sig, berr_t *err);
 int ctr_kill(struct berth *b, struct container *c, int sig, berr_t *err);
-int ctr_restart(struct berth *b, struct container *c, int timeout, berr_t *err);
+int ctr_restart(struct berth *b, struct container *c, int timeout, int sig, berr_t *err);
 /* docker rm [-f]. */
 int ctr_remove(struct berth *b, struct container *c, bool force, berr_t *err);
 /* docker rm [-f] -v: its anonymous volumes go too (volume.h). */

@@ -90,7 +90,7 @@ static int parse_until(const char *v, long long *out, berr_t *err)
 			return 0;
 		}
 	}
-	return berr_make(err, 0, "failed to parse value as time or duration: \"%s\"", v);
+	return berr_make_status(err, 1, 0, "Error response from daemon: failed to parse value as time or duration: \"%s\"", v);
 }
 
 int image_prune_filter_parse(char *const *filters, struct image_prune_filter *f, berr_t *err)
@@ -99,6 +99,7 @@ int image_prune_filter_parse(char *const *filters, struct image_prune_filter *f,
 	char **labels, **not_labels;
 
 	memset(f, 0, sizeof(*f));
+	f->dangling = -1;
 	while (filters && filters[n])
 		n++;
 	labels = xcalloc(n + 1, sizeof(char *));
@@ -114,8 +115,18 @@ int image_prune_filter_parse(char *const *filters, struct image_prune_filter *f,
 			not_labels[nn++] = (char *)s + 7;
 		else if (str_has_prefix(s, "label="))
 			labels[nl++] = (char *)s + 6;
-		else
-			return berr_make(err, 0, "invalid filter '%.*s'", (int)strcspn(s, "!="), s);
+		else if (str_has_prefix(s, "dangling=")) {
+			/* docker: dangling=false prunes every unused image, as -a */
+			const char *v = s + 9;
+			if (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0)
+				f->dangling = 1;
+			else if (strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0)
+				f->dangling = 0;
+			else
+				return berr_make_status(err, 1, 0, "Error response from daemon: Invalid filter 'dangling=%s'", v);
+		} else
+			return berr_make_status(err, 1, 0, "Error response from daemon: Invalid filter '%.*s'",
+						(int)strcspn(s, "!="), s);
 	}
 	return 0;
 }

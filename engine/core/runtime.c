@@ -25,6 +25,7 @@
 #include "usergroup.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -543,7 +544,15 @@ __attribute__((noreturn)) static void finish_and_exec(int sock, const struct pro
 		child_fail(sock, 125, "out of memory");
 
 	if (p->cwd && *p->cwd) {
-		if (mkdir_all(p->cwd) < 0 && errno != EEXIST)
+		if (p->cwd_must_exist) {
+			if (chdir(p->cwd) < 0) {
+				char msg[64];
+				/* Go's lower-case wording of the errno */
+				snprintf(msg, sizeof(msg), "%s", strerror(errno));
+				msg[0] = (char)tolower((unsigned char)msg[0]);
+				child_fail(sock, 126, "chdir to cwd (\"%s\") set in config.json failed: %s", p->cwd, msg);
+			}
+		} else if (mkdir_all(p->cwd) < 0 && errno != EEXIST)
 			FAIL(sock, "cannot create working directory %s", p->cwd);
 		if (chdir(p->cwd) < 0)
 			FAIL(sock, "chdir to cwd (\"%s\") set in config.json failed", p->cwd);

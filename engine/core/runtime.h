@@ -34,6 +34,7 @@ struct proc_spec {
 	char **argv;
 	char **env;                      /* complete but for HOME (needs the user) */
 	const char *cwd;                 /* NULL or "" = "/" */
+	bool cwd_must_exist;             /* exec: a missing cwd fails (runc's), run creates it */
 	const char *user;                /* docker's -u; NULL or "" = root */
 	bool tty;
 	bool open_stdin;                 /* -i: a pipe from the caller, else /dev/null */

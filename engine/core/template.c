@@ -537,9 +537,27 @@ static void json_float(struct sbuf *b, double v)
 	}
 }
 
+/* Typed nils: one empty array and one empty object that stand for a nil
+ * slice and a nil map; made once, never freed. */
+static json_t *nil_slice, *nil_map;
+
+json_t *tmpl_nil_slice(void)
+{
+	if (!nil_slice)
+		nil_slice = json_array();
+	return nil_slice;
+}
+
+json_t *tmpl_nil_map(void)
+{
+	if (!nil_map)
+		nil_map = json_object();
+	return nil_map;
+}
+
 static void json_encode(struct sbuf *b, json_t *v, bool escape_html, int depth)
 {
-	if (v == NULL || depth > 10000) {
+	if (v == NULL || depth > 10000 || (v && (v == nil_slice || v == nil_map))) {
 		sb_adds(b, "null");
 		return;
 	}
@@ -1911,6 +1929,7 @@ struct tmpl {
 	bool table;
 	bool missingkey_error;
 	bool json_escape_html;   /* --format json on a list: rows go through json.Marshal */
+	tmpl_zero_fn zero_fn;    /* typed zero values for nil fields (inspect) */
 	unsigned long max_steps; /* 0: no bound */
 	size_t max_bytes;
 };
@@ -2914,6 +2933,11 @@ void tmpl_set_missingkey_error(struct tmpl *t, bool on)
 	t->missingkey_error = on;
 }
 
+void tmpl_set_zero_fn(struct tmpl *t, tmpl_zero_fn fn)
+{
+	t->zero_fn = fn;
+}
+
 void tmpl_set_limits(struct tmpl *t, unsigned long max_steps, size_t max_bytes)
 {
 	t->max_steps = max_steps;
@@ -2954,6 +2978,8 @@ struct exec {
 	/* the builtin being called, for "error calling X" */
 	const char *call_name;
 	const struct node *call_node;
+	/* a list's row: {{json .}} of it is the row's MarshalJSON (json.Marshal) */
+	json_t *row;
 	/* tmpl_set_limits */
 	unsigned long steps;
 	size_t bytes;           /* strings made so far */
@@ -3187,6 +3213,11 @@ static json_t *eval_field(struct exec *ex, const char *name, size_t nargs, json_
 		if (has_args)
 			exec_errorf(ex, "%s is not a method but has arguments", name);
 		json_t *v = object_lookup(receiver, name, &found);
+		if ((!found || json_is_null(v)) && ex->t->zero_fn) {
+			json_t *z = ex->t->zero_fn(name);
+			if (z)
+				return z;
+		}
 		if (!found && ex->t->missingkey_error)
 			exec_errorf(ex, "map has no entry for key \"%s\"", name);
 		return denull(v);
@@ -3962,13 +3993,13 @@ static json_t *fn_urlquery(struct exec *ex, json_t **a, size_t n)
 }
 
 /* docker: json.NewEncoder with SetEscapeHTML(false), trailing newline
- * trimmed; but a list's --format json marshals each row with json.Marshal
- * (the row's MarshalJSON), which escapes < > &. */
+ * trimmed; but a list's row itself ({{json .}}, --format json) goes
+ * through the row's MarshalJSON, json.Marshal, which escapes < > &. */
 static json_t *fn_json(struct exec *ex, json_t **a, size_t n)
 {
 	(void)n;
 	struct sbuf b = {0};
-	json_encode(&b, a[0], ex->t->json_escape_html, 0);
+	json_encode(&b, a[0], ex->t->json_escape_html || (ex->row && a[0] == ex->row), 0);
 	return string_from_sbuf(ex, &b);
 }
 
@@ -4182,16 +4213,22 @@ static int run(struct exec *ex, json_t *dot, berr_t *err)
 	return 0;
 }
 
-static int render(const struct tmpl *t, json_t *dot, struct sbuf *out, berr_t *err)
+static int render_row(const struct tmpl *t, json_t *dot, bool row, struct sbuf *out, berr_t *err)
 {
 	struct exec ex = {0};
 	int r;
 
 	ex.t = t;
+	ex.row = row ? dot : NULL;
 	r = run(&ex, denull(dot), err);
 	*out = ex.out;
 	exec_cleanup(&ex);
 	return r;
+}
+
+static int render(const struct tmpl *t, json_t *dot, struct sbuf *out, berr_t *err)
+{
+	return render_row(t, dot, false, out, err);
 }
 
 int tmpl_exec(const struct tmpl *t, json_t *dot, FILE *out, berr_t *err)
@@ -4247,7 +4284,7 @@ int tmpl_write_list(const struct tmpl *t, json_t *items, tmpl_field_name_fn name
 	}
 	json_array_foreach(items, i, item) {
 		struct sbuf row = {0};
-		if (render(t, item, &row, err) < 0) {
+		if (render_row(t, item, true, &row, err) < 0) {
 			free(row.p);
 			free(all.p);
 			return -1;

@@ -68,6 +68,18 @@ bool tmpl_is_table(const struct tmpl *t);
  * when it falls back to the raw JSON. */
 void tmpl_set_missingkey_error(struct tmpl *t, bool on);
 
+/* docker executes inspect templates on typed Go structs: a field that is
+ * nil or absent prints as its type's zero value ("[]" for a slice,
+ * "map[]" for a map, "" for a string), not <no value>.  zero_fn maps a
+ * field name that is missing or null in the data to that zero value (a
+ * borrowed reference: tmpl_nil_slice(), tmpl_nil_map(), or a value that
+ * lives as long as the program), or NULL to keep <no value>. */
+typedef json_t *(*tmpl_zero_fn)(const char *field);
+void tmpl_set_zero_fn(struct tmpl *t, tmpl_zero_fn fn);
+/* Typed nils: print as [] and map[], are empty, and encode as null. */
+json_t *tmpl_nil_slice(void);
+json_t *tmpl_nil_map(void);
+
 /* Bounds for a template from untrusted hands (a grader running a
  * learner's format string, the fuzzer): execution fails after max_steps
  * evaluation steps, or once the output and the strings made along the way

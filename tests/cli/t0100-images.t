@@ -55,7 +55,17 @@ test_expect_success 'the image id is the digest of its config, in every spelling
 test_expect_success 'inspect of a missing image: [] then an error, exit 1' '
 	test_status 1 berth image inspect nosuch >out 2>err &&
 	test "$(cat out)" = "[]" &&
-	test "$(cat err)" = "Error: No such image: nosuch:latest"
+	test "$(cat err)" = "Error response from daemon: No such image: nosuch:latest"
+'
+
+test_expect_success 'image inspect templates see nil fields as docker'"'"'s typed structs do' '
+	test "$(berth image inspect -f "{{.Config.Entrypoint}}|{{.Config.Labels}}|{{.Config.ExposedPorts}}|{{.Config.StopSignal}}|{{json .Config.Labels}}|{{.Config.Cmd}}" busybox)" = "[]|map[]|map[]||null|[sh]"
+'
+
+test_expect_success 'images {{json .}} marshals the row as docker does (< > & escaped), a field of it as it is' '
+	berth images --format "{{json .}}" busybox >out &&
+	grep -q "\"Digest\":\"\\\\u003cnone\\\\u003e\"" out &&
+	test "$(berth images --format "{{json .Digest}}" busybox)" = "\"<none>\""
 '
 
 test_expect_success 'tag adds a name; images shows a row per name' '
@@ -207,7 +217,7 @@ test_expect_success 'import from stdin, compressed, untagged' '
 
 test_expect_success 'import refuses an unknown --change like docker' '
 	test_status 1 berth import --change "RUN true" rootfs.tar 2>err &&
-	grep -q "run is not a valid change command" err
+	echo "Error response from daemon: run is not a valid change command" >want && test_cmp want err
 '
 
 test_expect_success 'images --filter dangling=true shows only the untagged one' '
@@ -238,7 +248,20 @@ test_expect_success 'image prune --filter label= and until= choose what goes' '
 	berth image prune -f --filter until=2000-01-01 >out &&
 	test "$(cat out)" = "Total reclaimed space: 0B" &&
 	berth image prune -f >out && grep -q "^deleted: $(cat s2)$" out &&
-	test_status 1 berth image prune -f --filter color=red 2>err && grep -q "invalid filter" err
+	test_status 1 berth image prune -f --filter color=red 2>err && grep -q "Invalid filter" err
+'
+
+test_expect_success 'image prune: a bad filter is a daemon error as docker words it; dangling=false prunes as -a' '
+	test_status 1 berth image prune -f --filter color=red 2>err &&
+	echo "Error response from daemon: Invalid filter '"'"'color'"'"'" >want && test_cmp want err &&
+	test_status 1 berth image prune -f --filter until=soon 2>err &&
+	echo "Error response from daemon: failed to parse value as time or duration: \"soon\"" >want && test_cmp want err &&
+	test_status 1 berth system prune -f --filter color=red 2>err &&
+	echo "Error response from daemon: Invalid filter '"'"'color'"'"'" >want && test_cmp want err &&
+	berth import --change "LABEL mine=1" rootfs.tar unused:one >/dev/null &&
+	berth image prune -f --filter dangling=true --filter label=mine >out && ! grep -q "unused:one" out &&
+	berth image prune -f --filter dangling=false --filter label=mine >out && grep -q "^untagged: unused:one$" out &&
+	berth image inspect busybox >/dev/null
 '
 
 test_expect_success 'system check finds a clean store clean' '
@@ -317,7 +340,34 @@ test_expect_success 'rmi of the last name deletes the image, its layer and blobs
 
 test_expect_success 'rmi of a missing image: docker'"'"'s message, exit 1' '
 	test_status 1 berth rmi nosuch 2>err &&
-	test "$(cat err)" = "Error: No such image: nosuch:latest"
+	test "$(cat err)" = "Error response from daemon: No such image: nosuch:latest"
+'
+
+test_expect_success 'tag, history, save and rmi name a missing image or a conflict as the daemon does' '
+	echo "Error response from daemon: No such image: nosuch:latest" >want &&
+	test_status 1 berth tag nosuch x 2>err && test_cmp want err &&
+	test_status 1 berth history nosuch 2>err && test_cmp want err &&
+	test_status 1 berth save -o nosuch.tar nosuch 2>err && test_cmp want err &&
+	test_status 1 berth rmi nosuch nosuch 2>err && cat want want >want2 && test_cmp want2 err &&
+	test_status 1 berth tag busybox Bad:tag 2>err &&
+	echo "Error parsing reference: \"Bad:tag\" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase" >want &&
+	test_cmp want err &&
+	berth load -i "$BERTH_BUILD/images/busybox.tar" >/dev/null &&
+	id=$(berth create busybox true) &&
+	test_status 1 berth rmi busybox 2>err &&
+	echo "Error response from daemon: conflict: unable to remove repository reference \"busybox\" (must force) - container $(echo $id | cut -c1-12) is using its referenced image $(berth image inspect -f "{{.Id}}" busybox | cut -c8-19)" >want &&
+	test_cmp want err &&
+	berth rm $id >/dev/null
+'
+
+test_expect_success 'history -H=false heads its date column CREATED AT; images filters as the daemon refuses them' '
+	berth history -H=false busybox >out &&
+	head -n1 out | grep -x "IMAGE          CREATED AT             CREATED BY   SIZE      COMMENT" &&
+	grep -E "^[0-9a-f]{12}   [0-9]{4}-[0-9]{2}-[0-9]{2}T" out &&
+	test_status 1 berth images --filter foo=bar 2>err &&
+	echo "Error response from daemon: Invalid filter '"'"'foo'"'"'" >want && test_cmp want err &&
+	test_status 1 berth images --filter dangling=maybe 2>err &&
+	echo "Error response from daemon: Invalid filter '"'"'dangling=[maybe]'"'"'" >want && test_cmp want err
 '
 
 test_expect_success 'an unknown flag is a usage error, exit 125' '
@@ -340,7 +390,7 @@ test_expect_success 'rmi of an id tagged in two repositories: refused without -f
 	test -z "$(berth images -q)" &&
 	test_status 1 berth rmi nosuch 2>err &&
 	berth rmi -f nosuch 2>err &&
-	grep "No such image: nosuch" err
+	test "$(cat err)" = "Error response from daemon: No such image: nosuch:latest"
 '
 
 test_done

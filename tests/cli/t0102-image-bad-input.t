@@ -72,7 +72,9 @@ test_expect_success 'an empty file, and an empty pipe' '
 '
 
 test_expect_success 'a missing file' '
-	fails_with "berth load -i nosuch.tar" "open nosuch.tar: No such file or directory"
+	fails_with "berth load -i nosuch.tar" "open nosuch.tar: no such file or directory" &&
+	echo "open nosuch.tar: no such file or directory" >want && test_cmp want err &&
+	test_status 1 berth import nosuch.tar 2>err && test_cmp want err
 '
 
 test_expect_success 'a tar that is not an image archive' '

@@ -129,6 +129,7 @@ test_expect_success 'a failed start keeps a created container (not --rm) with it
 	test_status 127 berth run --name failed busybox nosuchcommand 2>/dev/null &&
 	test "$(berth inspect -f "{{.State.Status}} {{.State.ExitCode}}" failed)" = "created 127" &&
 	berth inspect -f "{{.State.Error}}" failed | grep "executable file not found" &&
+	! berth inspect -f "{{.State.Error}}" failed | grep "Error response from daemon" &&
 	berth rm failed >/dev/null
 '
 

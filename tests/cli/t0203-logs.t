@@ -28,7 +28,9 @@ test_expect_success '--tail N keeps the last N lines' '
 test_expect_success '--since a future time shows nothing, a past one everything' '
 	test -z "$(berth logs --since 2099-01-01T00:00:00Z many)" &&
 	test "$(berth logs --since 1h many | wc -l)" = 5 &&
-	test_status 1 berth logs --since garbage many 2>err
+	test_status 1 berth logs --since garbage many 2>err &&
+	echo "invalid value for \"since\": failed to parse value as time or duration: \"garbage\"" >want &&
+	test_cmp want err
 '
 
 test_expect_success 'a partial last line comes out as written' '

@@ -29,6 +29,13 @@ test_expect_success 'exec gets the container'"'"'s env plus -e, its workdir unle
 	test "$(berth exec -w / box pwd)" = /
 '
 
+test_expect_success 'exec -w of a missing directory fails with 126 as runc does, creating nothing' '
+	test_status 126 berth exec -w /nonexistent box pwd 2>err &&
+	echo "OCI runtime exec failed: exec failed: unable to start container process: chdir to cwd (\"/nonexistent\") set in config.json failed: no such file or directory: unknown" >want &&
+	test_cmp want err &&
+	test_status 1 berth exec box test -e /nonexistent
+'
+
 test_expect_success 'exec -u runs as another user; the default is the container'"'"'s' '
 	test "$(berth exec box id -u)" = 0 &&
 	test "$(berth exec -u nobody box id -u)" = 65534

@@ -39,6 +39,17 @@ test_expect_success 'cp a directory out' '
 	test "$(cat existing/src/a)" = one
 '
 
+test_expect_success 'a trailing slash on a source directory copies it as without one, both ways' '
+	berth cp box:/tmp/src/ out2 &&
+	test "$(cat out2/sub/b)" = two && test "$(cat out2/a)" = one &&
+	! test -e srca && ! test -e out2a &&
+	mkdir existing2 && berth cp box:/tmp/src/ existing2 &&
+	test "$(cat existing2/src/a)" = one &&
+	berth cp src/ box:/tmp/slashed &&
+	test "$(berth exec box cat /tmp/slashed/sub/b)" = two &&
+	test "$(berth exec box ls /tmp | grep -c "^slashed")" = 1
+'
+
 test_expect_success 'cp to and from - streams a tar' '
 	berth cp box:/tmp/src - >src.tar &&
 	tar -tf src.tar | grep "^src/sub/b$" &&
@@ -51,7 +62,9 @@ test_expect_success 'a missing source is docker'"'"'s error, status 1' '
 	test_status 1 berth cp box:/nonexistent x 2>err &&
 	grep "Could not find the file /nonexistent in container box" err &&
 	test_status 1 berth cp nosuch:/etc/passwd x 2>err &&
-	grep "No such container: nosuch" err
+	grep "No such container: nosuch" err &&
+	test_status 1 berth cp nofile box:/tmp 2>err &&
+	echo "lstat $PWD/nofile: no such file or directory" >want && test_cmp want err
 '
 
 test_expect_success 'symlinks in the container cannot lead a copy to the host' '

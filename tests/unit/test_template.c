@@ -542,7 +542,11 @@ static void test_tables(void)
 	       "--format json is one JSON line per item, HTML-escaped as docker's rows are");
 	free(s);
 	s = write_list("{{json .}}", NULL, "[{\"A\":\"<b>&\",\"N\":1}]", &err, &rc);
-	is_str(s, "{\"A\":\"<b>&\",\"N\":1}\n", "while a written {{json .}} is not escaped, as in docker");
+	is_str(s, "{\"A\":\"\\u003cb\\u003e\\u0026\",\"N\":1}\n",
+	       "a written {{json .}} of the row is its MarshalJSON: escaped too (docker ps, images)");
+	free(s);
+	s = write_list("{{json .A}}", NULL, "[{\"A\":\"<b>&\",\"N\":1}]", &err, &rc);
+	is_str(s, "\"<b>&\"\n", "while {{json}} of a field is not escaped, as in docker");
 	free(s);
 	s = write_list("table {{.Names}}\t{{.Names.x}}", NULL, rows, &err, &rc);
 	is_int(rc, -1, "an item that fails to render fails the list");
