@@ -52,7 +52,10 @@ mkdir -p "$t100" && for i in $(seq 100); do head -c 1048576 /dev/urandom >"$t100
 LFD=$BENCH_TOP/build/bench-tools/layer-from-dir
 cmds=()
 if [ $landed = 1 ] && [ -x "$LFD" ]; then
-	cmds+=(berth-layer "rm -rf $up $lroot && cp -a $t100 $up" "$LFD $lroot $up")
+	# The store exists before the step, as in a build: made once here;
+	# each run starts without the layer and split the previous one made.
+	"$BERTH" --root "$lroot" images >/dev/null
+	cmds+=(berth-layer "rm -rf $up $lroot/layers/* $lroot/splits/* && cp -a $t100 $up" "$LFD $lroot $up")
 fi
 if [ -n "$DOCKER" ]; then
 	cmds+=(docker-keep "" "$D --no-cache -f $small/Dockerfile.keep -t bench/keep $small")
