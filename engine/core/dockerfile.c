@@ -95,6 +95,20 @@ static bool is_known(const char *c)
 
 /* Whitespace-separated words, quotes and escapes kept (buildkit's
  * parseWords): the expansion removes them later. */
+static char **split_blanks(const char *s)
+{
+	char **v = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	while (*s) {
+		size_t l = strcspn(s, " \t\v\f\r");
+		if (l)
+			strv_push(&v, &n, xstrndup(s, l));
+		s += l;
+		s += strspn(s, " \t\v\f\r");
+	}
+	return v;
+}
+
 static char **split_words_raw(const char *s, char esc)
 {
 	char **v = xcalloc(1, sizeof(char *));
@@ -311,6 +325,11 @@ static int parse_instr_text(const char *text, char esc, struct df_instr *in, ber
 		if (j) {
 			in->args = j;
 			in->json = true;
+		} else if (!strcmp(c, "volume")) {
+			/* BuildKit's parseStringsWhitespaceDelimited: split at blanks,
+			 * quotes or not, so `VOLUME "/a b"` has the words `"/a` and
+			 * `b"`, whose expansion then fails as docker's does */
+			in->args = split_blanks(in->rest);
 		} else {
 			in->args = split_words_raw(in->rest, esc);
 		}

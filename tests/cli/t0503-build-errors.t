@@ -230,6 +230,16 @@ test_expect_success 'a build lints only the stages it builds; --check lints them
 	test "$(head -n1 out)" = "Check complete, 4 warnings have been found!"
 '
 
+test_expect_success 'VOLUME in shell form splits at blanks only, as BuildKit: a quoted path with a space fails' '
+	printf "FROM busybox\nVOLUME /v \"/w x\"\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q -t volquote ctx 2>err &&
+	test_grep -q "^Dockerfile:2: unexpected end of statement while looking for matching double-quote$" err &&
+	! berth image inspect volquote >/dev/null 2>&1 &&
+	printf "FROM busybox\nVOLUME /v \"/w\" \047/y\047\n" >ctx/Dockerfile &&
+	berth build -q -t volquote ctx >/dev/null &&
+	test "$(berth image inspect -f "{{json .Config.Volumes}}" volquote)" = "{\"/v\":{},\"/w\":{},\"/y\":{}}"
+'
+
 test_expect_success 'check=error=true makes warnings fail' '
 	printf "# check=error=true\nFROM busybox\nCMD echo hi\n" >ctx/Dockerfile &&
 	test_status 1 berth build --check ctx >out 2>err &&
