@@ -2209,6 +2209,24 @@ static int read_file_all(const char *path, char **out, size_t *len, berr_t *err)
 	return 0;
 }
 
+/* The linter's view of a base image's ENV: the local image's, or NULL
+ * when it is not here yet (UndefinedVar then skips that stage). */
+static char **lint_image_env(void *ctx, const char *image)
+{
+	struct builder *B = ctx;
+	cleanup_free char *id = NULL;
+	cleanup_berr berr_t e = NULL;
+	struct image *img = NULL;
+	if (image_resolve_id(B->b, image, &id, &e) < 0 || image_get(B->b, id, &img, &e) < 0)
+		return NULL;
+	char **env = xcalloc(1, sizeof(char *)); /* known, maybe empty */
+	size_t n = 0;
+	for (char **p = img->config.env; p && *p; p++)
+		strv_add(&env, &n, xstrdup(*p));
+	image_free(img);
+	return env;
+}
+
 /* build --check, as buildx prints a lint result on stdout: the count,
  * then each warning (in line order) with its rule's address and the
  * excerpt. */
@@ -2336,7 +2354,13 @@ int build_image(struct berth *b, const struct build_opts *o, char **id_out, berr
 	}
 	if (dockerfile_parse(text, len, B.dfname, &B.df, err) < 0)
 		goto out;
-	dockerfile_lint(&B.df, o->build_args);
+	{
+		/* --check without --target lints every stage, as docker's
+		 * (buildx) lint request does; a build, the stages it builds */
+		struct df_lint_opts lo = {.build_args = o->build_args, .target = o->target, .all_stages = o->check,
+					  .image_env = lint_image_env, .ctx = &B};
+		dockerfile_lint(&B.df, &lo);
+	}
 	if (o->check) {
 		/* docker build --check: exit 1 when anything is found */
 		print_check(&B);

@@ -13,6 +13,7 @@
 #include "dockerfile.h"
 #include "util.h"
 #include "cleanup.h"
+#include "ref.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -94,6 +95,20 @@ static bool is_known(const char *c)
 
 /* Whitespace-separated words, quotes and escapes kept (buildkit's
  * parseWords): the expansion removes them later. */
+static char **split_blanks(const char *s)
+{
+	char **v = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	while (*s) {
+		size_t l = strcspn(s, " \t\v\f\r");
+		if (l)
+			strv_push(&v, &n, xstrndup(s, l));
+		s += l;
+		s += strspn(s, " \t\v\f\r");
+	}
+	return v;
+}
+
 static char **split_words_raw(const char *s, char esc)
 {
 	char **v = xcalloc(1, sizeof(char *));
@@ -310,6 +325,11 @@ static int parse_instr_text(const char *text, char esc, struct df_instr *in, ber
 		if (j) {
 			in->args = j;
 			in->json = true;
+		} else if (!strcmp(c, "volume")) {
+			/* BuildKit's parseStringsWhitespaceDelimited: split at blanks,
+			 * quotes or not, so `VOLUME "/a b"` has the words `"/a` and
+			 * `b"`, whose expansion then fails as docker's does */
+			in->args = split_blanks(in->rest);
 		} else {
 			in->args = split_words_raw(in->rest, esc);
 		}
@@ -986,27 +1006,346 @@ char *dockerfile_rule_url(const char *rule)
 	return sb_take(&b);
 }
 
-struct lint_args {
-	char **names;
+/* A scope of variables as BuildKit's dispatcher sees it: "NAME=value"
+ * in the order they were set (a base image's ENV, then ENV and ARG), the
+ * ARG names declared (defined even without a value), and the names a
+ * lookup missed, in order, for UndefinedVar. */
+struct lint_env {
+	char **kv;
 	size_t n;
-	char *const *build_args;
+	char **args;
+	size_t na;
+	char **miss;
+	size_t nmiss;
+	bool known;            /* the base image's ENV is known */
+	bool platform;         /* the global scope: the platform args count */
 };
+
+static void env_free(struct lint_env *e)
+{
+	strv_free_(e->kv);
+	strv_free_(e->args);
+	strv_free_(e->miss);
+	memset(e, 0, sizeof(*e));
+}
+
+static void env_copy(struct lint_env *dst, const struct lint_env *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	for (size_t i = 0; i < src->n; i++)
+		strv_push(&dst->kv, &dst->n, xstrdup(src->kv[i]));
+	for (size_t i = 0; i < src->na; i++)
+		strv_push(&dst->args, &dst->na, xstrdup(src->args[i]));
+	dst->known = src->known;
+}
+
+static const char *env_get(const struct lint_env *e, const char *name)
+{
+	size_t l = strlen(name);
+	for (size_t i = 0; i < e->n; i++)
+		if (!strncmp(e->kv[i], name, l) && e->kv[i][l] == '=')
+			return e->kv[i] + l + 1;
+	return NULL;
+}
+
+static void env_set(struct lint_env *e, const char *name, const char *value)
+{
+	size_t l = strlen(name);
+	for (size_t i = 0; i < e->n; i++)
+		if (!strncmp(e->kv[i], name, l) && e->kv[i][l] == '=') {
+			free(e->kv[i]);
+			e->kv[i] = xasprintf("%s=%s", name, value);
+			return;
+		}
+	strv_push(&e->kv, &e->n, xasprintf("%s=%s", name, value));
+}
+
+static const char *env_lookup(void *ctx, const char *name)
+{
+	struct lint_env *e = ctx;
+	const char *v = env_get(e, name);
+	if (!v && e->platform)
+		v = dockerfile_platform_arg(name);
+	if (!v) {
+		bool seen = false;
+		for (size_t i = 0; i < e->nmiss && !seen; i++)
+			seen = !strcmp(e->miss[i], name);
+		if (!seen)
+			strv_push(&e->miss, &e->nmiss, xstrdup(name));
+	}
+	return v;
+}
+
+/* Expand a word in a scope, the names it missed left in e->miss; NULL
+ * when the expansion fails (the build reports that, not the linter). */
+static char *env_expand(struct lint_env *e, const char *word, char esc, bool heredoc)
+{
+	berr_t err = NULL;
+	strv_free_(e->miss);
+	e->miss = NULL;
+	e->nmiss = 0;
+	char *v = heredoc ? dockerfile_expand_heredoc(word, env_lookup, NULL, e, &err)
+			  : dockerfile_expand(word, esc, env_lookup, NULL, e, &err);
+	berr_free(&err);
+	return v;
+}
+
+/* Levenshtein distance, for BuildKit's "did you mean" (suggest.Search). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t *row = xcalloc(lb + 1, sizeof(size_t));
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	size_t d = row[lb];
+	free(row);
+	return d;
+}
+
+/* UndefinedVar for what the last env_expand missed: an ARG declared in the
+ * stage counts as defined even without a value. */
+static void report_undefined(struct dockerfile *df, struct lint_env *e, int line)
+{
+	if (!e->known)
+		return;
+	for (size_t i = 0; i < e->nmiss; i++) {
+		const char *m = e->miss[i];
+		bool declared = false;
+		for (size_t k = 0; k < e->na && !declared; k++)
+			declared = !strcmp(e->args[k], m);
+		/* the SBOM scan args never reach the environment */
+		if (declared || !strcmp(m, "BUILDKIT_SBOM_SCAN_CONTEXT") || !strcmp(m, "BUILDKIT_SBOM_SCAN_STAGE"))
+			continue;
+		size_t best = 3;
+		cleanup_free char *match = NULL;
+		for (size_t k = 0; k < e->n; k++) {
+			cleanup_free char *opt = xstrndup(e->kv[k], strcspn(e->kv[k], "="));
+			size_t d = distance(m, opt);
+			if (d < best) {
+				best = d;
+				free(match);
+				match = xstrdup(opt);
+			}
+		}
+		if (match)
+			warnf(df, line, "UndefinedVar", "Usage of undefined variable '$%s' (did you mean $%s?)", m, match);
+		else
+			warnf(df, line, "UndefinedVar", "Usage of undefined variable '$%s'", m);
+	}
+}
+
+static void expand_report(struct dockerfile *df, struct lint_env *e, const char *word, int line, bool live,
+			  bool heredoc)
+{
+	free(env_expand(e, word, df->escape, heredoc));
+	if (live)
+		report_undefined(df, e, line);
+}
+
+/* BuildKit's secret-looking names: a "_"-separated word of the name is one
+ * of its tokens, and none is one of the allowed ones (getSecretsRegex). */
+static bool has_word(const char *name, const char *const *words)
+{
+	cleanup_free char *c = xstrdup(name);
+	char *save = NULL;
+	for (char *w = strtok_r(c, "_", &save); w; w = strtok_r(NULL, "_", &save))
+		for (const char *const *t = words; *t; t++)
+			if (!strcasecmp(w, *t))
+				return true;
+	return false;
+}
+
+static void check_secret(struct dockerfile *df, const char *instr, const char *key, int line)
+{
+	static const char *const deny[] = {"apikey", "auth",	"credential", "credentials", "key", "password",
+					   "pword",  "passwd", "secret",     "token",	    NULL};
+	static const char *const allow[] = {"public", "file", "version", NULL};
+	if (has_word(key, deny) && !has_word(key, allow))
+		warnf(df, line, "SecretsUsedInArgOrEnv",
+		      "Do not use ARG or ENV instructions for sensitive data (%s \"%s\")", instr, key);
+}
+
+/* A build arg's value: "K=V", or "K" taking K from the environment. */
+static const char *given_arg(char *const *build_args, const char *name, bool *given)
+{
+	size_t l = strlen(name);
+	*given = false;
+	const char *v = NULL;
+	for (char *const *b = build_args; b && *b; b++) {
+		if (strncmp(*b, name, l) != 0)
+			continue;
+		if ((*b)[l] == '=') {
+			*given = true;
+			v = *b + l + 1;
+		} else if (!(*b)[l] && getenv(name)) {
+			*given = true;
+			v = getenv(name);
+		}
+	}
+	return v;
+}
+
+struct lint_stage {
+	size_t first, end;      /* instructions [first, end) */
+	char *name;             /* lower case, or NULL */
+	bool needed;
+	struct lint_env env;    /* at the end of the stage */
+};
+
+static int stage_index(struct lint_stage *st, size_t before, const char *name)
+{
+	char *end;
+	long n = strtol(name, &end, 10);
+	if (*name && !*end && n >= 0 && (size_t)n < before)
+		return (int)n;
+	for (size_t i = 0; i < before; i++)
+		if (st[i].name && !strcasecmp(st[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static void mark_needed(struct dockerfile *df, struct lint_stage *st, size_t idx, struct lint_env *meta)
+{
+	if (st[idx].needed)
+		return;
+	st[idx].needed = true;
+	struct df_instr *from = &df->ins[st[idx].first];
+	if (from->args[0]) {
+		cleanup_free char *base = env_expand(meta, from->args[0], df->escape, false);
+		int d = base && !isdigit((unsigned char)base[0]) ? stage_index(st, idx, base) : -1;
+		if (d >= 0)
+			mark_needed(df, st, (size_t)d, meta);
+	}
+	for (size_t i = st[idx].first + 1; i < st[idx].end; i++)
+		for (char **f = df->ins[i].flags; f && *f; f++)
+			if (str_has_prefix(*f, "--from=") && !strcmp(df->ins[i].cmd, "copy")) {
+				int d = stage_index(st, idx, *f + 7);
+				if (d >= 0)
+					mark_needed(df, st, (size_t)d, meta);
+			}
+}
+
+/* BuildKit's reference.ParseNormalizedNamed: berth's reference parser
+ * takes the same names. */
+static bool valid_base(const char *s)
+{
+	struct ref r;
+	berr_t e = NULL;
+	if (!*s || ref_parse(s, &r, &e) < 0) {
+		berr_free(&e);
+		return false;
+	}
+	ref_free(&r);
+	return true;
+}
+
+/* The rules BuildKit's dispatcher runs, for one instruction of a stage
+ * (`live`: the stage is being built, or --check looks at every stage). */
+static void lint_dispatch(struct dockerfile *df, struct df_instr *in, struct lint_env *e, struct lint_env *meta,
+			  char *const *build_args, bool live)
+{
+	const char *c = in->cmd;
+	int line = in->line;
+	if (!strcmp(c, "env") || !strcmp(c, "label")) {
+		bool env = !strcmp(c, "env");
+		char **keys = NULL, **vals = NULL;
+		size_t nk = 0, nv = 0;
+		for (char **a = in->args; a && *a; a++) {
+			const char *eq = strchr(*a, '=');
+			cleanup_free char *k = eq ? xstrndup(*a, (size_t)(eq - *a)) : xstrdup(*a);
+			char *kx = env_expand(e, k, df->escape, false);
+			if (live)
+				report_undefined(df, e, line);
+			char *vx = env_expand(e, eq ? eq + 1 : "", df->escape, false);
+			if (live)
+				report_undefined(df, e, line);
+			strv_push(&keys, &nk, kx ? kx : xstrdup(k));
+			strv_push(&vals, &nv, vx ? vx : xstrdup(""));
+		}
+		/* BuildKit: the expansion (UndefinedVar), then the format, then
+		 * the names (SecretsUsedInArgOrEnv) */
+		cleanup_strv char **w = split_words_raw(in->rest, df->escape);
+		if (live && w[0] && !strchr(w[0], '='))
+			warnf(df, line, "LegacyKeyValueFormat",
+			      "\"%s key=value\" should be used instead of legacy \"%s key value\" format", env ? "ENV" : "LABEL",
+			      env ? "ENV" : "LABEL");
+		for (size_t i = 0; i < nk; i++) {
+			if (env) {
+				if (live)
+					check_secret(df, "ENV", keys[i], line);
+				env_set(e, keys[i], vals[i]);
+			}
+		}
+		strv_free_(keys);
+		strv_free_(vals);
+	} else if (!strcmp(c, "copy") || !strcmp(c, "add")) {
+		for (char **f = in->flags; f && *f; f++)
+			if (str_has_prefix(*f, "--chown=") || str_has_prefix(*f, "--chmod="))
+				expand_report(df, e, *f + 8, line, live, false);
+		for (char **a = in->args; a && *a; a++)
+			if (in->json || !str_has_prefix(*a, "<<"))
+				expand_report(df, e, *a, line, live, false);
+		for (size_t k = 0; k < in->n_heredocs; k++)
+			if (in->heredocs[k].expand)
+				expand_report(df, e, in->heredocs[k].content, line, live, true);
+	} else if (!strcmp(c, "workdir") || !strcmp(c, "user") || !strcmp(c, "stopsignal") ||
+		   !strcmp(c, "volume")) {
+		for (char **a = in->args; a && *a; a++)
+			expand_report(df, e, *a, line, live, false);
+	} else if (!strcmp(c, "arg")) {
+		for (char **a = in->args; a && *a; a++) {
+			const char *eq = strchr(*a, '=');
+			cleanup_free char *k = eq ? xstrndup(*a, (size_t)(eq - *a)) : xstrdup(*a);
+			if (live)
+				check_secret(df, "ARG", k, line);
+			bool given;
+			const char *v = given_arg(build_args, k, &given);
+			cleanup_free char *val = NULL;
+			if (given) {
+				val = xstrdup(v);
+			} else if (eq) {
+				val = env_expand(e, eq + 1, df->escape, false);
+				if (live)
+					report_undefined(df, e, line);
+			} else {
+				const char *g = env_get(meta, k);
+				if (!g)
+					g = dockerfile_platform_arg(k);
+				if (g)
+					val = xstrdup(g);
+			}
+			if (val && strcmp(k, "BUILDKIT_SBOM_SCAN_CONTEXT") && strcmp(k, "BUILDKIT_SBOM_SCAN_STAGE"))
+				env_set(e, k, val);
+			strv_push(&e->args, &e->na, xstrdup(k));
+		}
+	}
+}
 
 static const char *lint_lookup(void *ctx, const char *n)
 {
-	struct lint_args *a = ctx;
-	for (size_t i = 0; i < a->n; i++)
-		if (!strcmp(a->names[i], n))
+	struct lint_env *g = ctx;
+	if (env_get(g, n))
+		return "x";
+	for (size_t i = 0; i < g->na; i++)
+		if (!strcmp(g->args[i], n))
 			return "x";
 	if (dockerfile_platform_arg(n))
 		return "x";
 	return NULL;
-}
-
-static void lint_used(void *ctx, const char *n)
-{
-	(void)ctx;
-	(void)n;
 }
 
 static bool all_upper(const char *s, size_t n)
@@ -1017,42 +1356,101 @@ static bool all_upper(const char *s, size_t n)
 	return true;
 }
 
-void dockerfile_lint(struct dockerfile *df, char *const *build_args)
+void dockerfile_lint(struct dockerfile *df, const struct df_lint_opts *o)
 {
-	struct lint_args la = {.build_args = build_args};
+	static const struct df_lint_opts none = {0};
+	if (!o)
+		o = &none;
+	char *const *build_args = o->build_args;
+	/* global ARGs: as given (meta), and with their defaults only
+	 * (InvalidDefaultArgInFrom) */
+	struct lint_env meta = {.platform = true, .known = true}, defaults = {.platform = true, .known = true};
 	size_t upper = 0, lower = 0;
 	char **stages = NULL;
 	size_t ns = 0;
-	int cmd_count = 0, ep_count = 0, cmd_line = 0, ep_line = 0;
-	bool in_stage = false, workdir_set = false;
+	struct lint_stage *st = NULL;
+	size_t nst = 0;
 
 	for (size_t i = 0; i < df->n; i++) {
-		const char *o = df->ins[i].orig;
-		size_t l = strcspn(o, " \t");
-		if (all_upper(o, l))
+		const char *o2 = df->ins[i].orig;
+		size_t l = strcspn(o2, " \t");
+		if (all_upper(o2, l))
 			upper++;
 		else
 			lower++;
+		if (!strcmp(df->ins[i].cmd, "from")) {
+			st = xrealloc(st, (nst + 1) * sizeof(*st));
+			memset(&st[nst], 0, sizeof(*st));
+			st[nst].first = i;
+			char **a = df->ins[i].args;
+			if (a[0] && a[1] && a[2] && !strcasecmp(a[1], "as")) {
+				st[nst].name = xstrdup(a[2]);
+				for (char *p = st[nst].name; *p; p++)
+					*p = (char)tolower((unsigned char)*p);
+			}
+			nst++;
+		} else if (nst) {
+			st[nst - 1].end = i + 1;
+		} else if (!strcmp(df->ins[i].cmd, "arg")) {
+			for (char **w = df->ins[i].args; *w; w++) {
+				const char *eq = strchr(*w, '=');
+				cleanup_free char *k = eq ? xstrndup(*w, (size_t)(eq - *w)) : xstrdup(*w);
+				bool given;
+				const char *v = given_arg(build_args, k, &given);
+				cleanup_free char *def = eq ? env_expand(&defaults, eq + 1, df->escape, false) : NULL;
+				if (def)
+					env_set(&defaults, k, def);
+				cleanup_free char *mv = given ? xstrdup(v) : eq ? env_expand(&meta, eq + 1, df->escape, false) : NULL;
+				if (mv)
+					env_set(&meta, k, mv);
+				strv_push(&meta.args, &meta.na, xstrdup(k));
+			}
+		}
+		if (nst && st[nst - 1].end <= st[nst - 1].first)
+			st[nst - 1].end = st[nst - 1].first + 1;
 	}
+	/* the stages BuildKit dispatches: all of them for --check without a
+	 * target, else the target (or last) stage and what it needs */
+	if (nst) {
+		size_t target = nst - 1;
+		if (o->target && *o->target)
+			for (size_t k = 0; k < nst; k++)
+				if (st[k].name && !strcasecmp(st[k].name, o->target))
+					target = k;
+		if (o->all_stages && !(o->target && *o->target))
+			for (size_t k = 0; k < nst; k++)
+				st[k].needed = true;
+		else
+			mark_needed(df, st, target, &meta);
+	}
+
+	size_t cur = 0;
+	bool in_stage = false, workdir_set = false, live = false;
+	int cmd_count = 0, ep_count = 0, cmd_line = 0, ep_line = 0;
+	struct lint_env env = {0};
 	for (size_t i = 0; i < df->n; i++) {
 		struct df_instr *in = &df->ins[i];
-		const char *o = in->orig;
-		size_t l = strcspn(o, " \t");
-		bool up = all_upper(o, l);
+		const char *o2 = in->orig;
+		size_t l = strcspn(o2, " \t");
+		bool up = all_upper(o2, l);
 		if ((upper >= lower) != up)
 			warnf(df, in->line, "ConsistentInstructionCasing",
-			      "Command '%.*s' should match the case of the command majority (%s)", (int)l, o,
+			      "Command '%.*s' should match the case of the command majority (%s)", (int)l, o2,
 			      upper >= lower ? "uppercase" : "lowercase");
 		if (!strcmp(in->cmd, "from")) {
 			if (in_stage) {
-				if (cmd_count > 1)
+				if (live && cmd_count > 1)
 					warnf(df, cmd_line, "MultipleInstructionsDisallowed",
 					      "Multiple CMD instructions should not be used in the same stage because only the last one will be used");
-				if (ep_count > 1)
+				if (live && ep_count > 1)
 					warnf(df, ep_line, "MultipleInstructionsDisallowed",
 					      "Multiple ENTRYPOINT instructions should not be used in the same stage because only the last one will be used");
+				env_copy(&st[cur].env, &env);
+				env_free(&env);
+				cur++;
 			}
 			in_stage = true;
+			live = st[cur].needed;
 			workdir_set = false;
 			cmd_count = ep_count = 0;
 			char **a = in->args;
@@ -1060,7 +1458,7 @@ void dockerfile_lint(struct dockerfile *df, char *const *build_args)
 				bool as_up = all_upper(a[1], 2);
 				if (as_up != up)
 					warnf(df, in->line, "FromAsCasing", "'%s' and '%.*s' keywords' casing do not match",
-					      a[1], (int)l, o);
+					      a[1], (int)l, o2);
 				for (const char *c = a[2]; *c; c++)
 					if (isupper((unsigned char)*c)) {
 						warnf(df, in->line, "StageNameCasing", "Stage name '%s' should be lowercase",
@@ -1082,9 +1480,17 @@ void dockerfile_lint(struct dockerfile *df, char *const *build_args)
 					}
 				strv_push(&stages, &ns, xstrdup(lname));
 			}
+			/* the base image with the global ARGs' defaults only, no
+			 * --build-arg: empty or not a reference warns */
+			if (a[0]) {
+				berr_t e2 = NULL;
+				cleanup_free char *b = dockerfile_expand(a[0], df->escape, env_lookup, NULL, &defaults, &e2);
+				berr_free(&e2);
+				if (b && !valid_base(b))
+					warnf(df, in->line, "InvalidDefaultArgInFrom",
+					      "Default value for ARG %s results in empty or invalid base image name", a[0]);
+			}
 			/* Undefined args in FROM: only global ARGs count. */
-			struct { char *names[64]; size_t n; } seen = {0};
-			(void)seen;
 			for (char **w = in->args; *w && w == in->args; w++) {
 				const char *p = *w;
 				while ((p = strchr(p, '$'))) {
@@ -1097,7 +1503,7 @@ void dockerfile_lint(struct dockerfile *df, char *const *build_args)
 					if (!nl)
 						continue;
 					cleanup_free char *n = xstrndup(p, nl);
-					bool defined = lint_lookup(&la, n) != NULL;
+					bool defined = lint_lookup(&meta, n) != NULL;
 					for (char *const *b = build_args; !defined && b && *b; b++)
 						if (!strncmp(*b, n, nl) && ((*b)[nl] == '=' || !(*b)[nl]))
 							defined = true;
@@ -1106,30 +1512,49 @@ void dockerfile_lint(struct dockerfile *df, char *const *build_args)
 					p += nl;
 				}
 			}
-		} else if (!strcmp(in->cmd, "arg") && !in_stage) {
-			for (char **w = in->args; *w; w++)
-				strv_push(&la.names, &la.n, xstrndup(*w, strcspn(*w, "=")));
+			/* the stage's scope: a stage it is built on, or the base
+			 * image's ENV (when the caller knows it); PATH always */
+			memset(&env, 0, sizeof(env));
+			cleanup_free char *base = a[0] ? env_expand(&meta, a[0], df->escape, false) : NULL;
+			int dep = base && !isdigit((unsigned char)base[0]) ? stage_index(st, cur, base) : -1;
+			if (dep >= 0) {
+				env_copy(&env, &st[dep].env);
+			} else if (base && !strcasecmp(base, "scratch")) {
+				env.known = true;
+			} else if (base && o->image_env) {
+				char **ie = o->image_env(o->ctx, base);
+				env.known = ie != NULL;
+				for (char **p = ie; p && *p; p++) {
+					cleanup_free char *k = xstrndup(*p, strcspn(*p, "="));
+					env_set(&env, k, strchr(*p, '=') ? strchr(*p, '=') + 1 : "");
+				}
+				strv_free_(ie);
+			}
+			if (!env_get(&env, "PATH"))
+				env_set(&env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+		} else if (!in_stage) {
+			/* global ARGs: read above */
 		} else if (!strcmp(in->cmd, "maintainer")) {
 			warnf(df, in->line, "MaintainerDeprecated",
 			      "Maintainer instruction is deprecated in favor of using label");
 		} else if ((!strcmp(in->cmd, "cmd") || !strcmp(in->cmd, "entrypoint")) && !in->json) {
-			warnf(df, in->line, "JSONArgsRecommended",
-			      "JSON arguments recommended for %s to prevent unintended behavior related to OS signals",
-			      !strcmp(in->cmd, "cmd") ? "CMD" : "ENTRYPOINT");
+			if (live)
+				warnf(df, in->line, "JSONArgsRecommended",
+				      "JSON arguments recommended for %s to prevent unintended behavior related to OS signals",
+				      !strcmp(in->cmd, "cmd") ? "CMD" : "ENTRYPOINT");
 		} else if ((!strcmp(in->cmd, "env") || !strcmp(in->cmd, "label"))) {
-			cleanup_strv char **w = split_words_raw(in->rest, df->escape);
-			if (w[0] && !strchr(w[0], '='))
-				warnf(df, in->line, "LegacyKeyValueFormat",
-				      "\"%s key=value\" should be used instead of legacy \"%s key value\" format",
-				      !strcmp(in->cmd, "env") ? "ENV" : "LABEL", !strcmp(in->cmd, "env") ? "ENV" : "LABEL");
+			lint_dispatch(df, in, &env, &meta, build_args, live);
 		} else if (!strcmp(in->cmd, "workdir")) {
+			lint_dispatch(df, in, &env, &meta, build_args, live);
 			/* buildkit: only the stage's first WORKDIR is checked (fixing
 			 * it fixes the ones after), and only a relative path warns */
 			const char *w = in->args[0];
-			if (!workdir_set && w[0] != '/' && w[0] != '$')
+			if (live && !workdir_set && w[0] != '/' && w[0] != '$')
 				warnf(df, in->line, "WorkdirRelativePath",
 				      "Relative workdir \"%s\" can have unexpected results if the base image changes", w);
 			workdir_set = true;
+		} else {
+			lint_dispatch(df, in, &env, &meta, build_args, live);
 		}
 		if (!strcmp(in->cmd, "cmd")) {
 			cmd_count++;
@@ -1140,16 +1565,20 @@ void dockerfile_lint(struct dockerfile *df, char *const *build_args)
 			ep_line = in->line;
 		}
 	}
-	if (cmd_count > 1)
+	if (live && cmd_count > 1)
 		warnf(df, cmd_line, "MultipleInstructionsDisallowed",
 		      "Multiple CMD instructions should not be used in the same stage because only the last one will be used");
-	if (ep_count > 1)
+	if (live && ep_count > 1)
 		warnf(df, ep_line, "MultipleInstructionsDisallowed",
 		      "Multiple ENTRYPOINT instructions should not be used in the same stage because only the last one will be used");
-	(void)lint_used;
+	env_free(&env);
+	for (size_t k = 0; k < nst; k++) {
+		free(st[k].name);
+		env_free(&st[k].env);
+	}
+	free(st);
 	strv_free_(stages);
 	apply_check_directive(df);
-	for (size_t i = 0; i < la.n; i++)
-		free(la.names[i]);
-	free(la.names);
+	env_free(&meta);
+	env_free(&defaults);
 }

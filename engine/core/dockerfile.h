@@ -86,9 +86,23 @@ char **dockerfile_expand_words(const char *word, char escape, df_lookup_fn looku
  * gives one pair.  NULL with err on "ENV names can not be blank" etc. */
 char **dockerfile_name_values(const char *cmd, const char *rest, char escape, berr_t *err);
 
+/* What the linter needs from the build. */
+struct df_lint_opts {
+	char *const *build_args; /* NAME=VALUE or NAME (from the environment), NULL-terminated */
+	const char *target;      /* --target; NULL or "": the last stage */
+	bool all_stages;         /* --check without --target: every stage, as BuildKit lints */
+	/* A base image's ENV ("K=V", NULL-terminated, freed by the linter), or
+	 * NULL when unknown (UndefinedVar is then not checked in that stage). */
+	char **(*image_env)(void *ctx, const char *image);
+	void *ctx;
+};
+
 /* The lint rules of `build --check` (docker's names), appended to
- * df->warnings.  `build_args` are NAME=VALUE (NULL-terminated). */
-void dockerfile_lint(struct dockerfile *df, char *const *build_args);
+ * df->warnings.  As BuildKit, the rules its dispatcher runs (UndefinedVar,
+ * SecretsUsedInArgOrEnv, JSONArgsRecommended, ...) only look at the
+ * stages being built; the parser's rules look at every stage.  o may be
+ * NULL (no build args, the last stage). */
+void dockerfile_lint(struct dockerfile *df, const struct df_lint_opts *o);
 /* The `# check=` directive says error=true: warnings fail the build. */
 bool dockerfile_check_error(const struct dockerfile *df);
 /* The documentation address docker prints after a rule's name. */

@@ -101,15 +101,16 @@ test_expect_success 'build --check reports docker'"'"'s rules and builds nothing
 	CMD echo hi
 	EOF
 	test_status 1 berth build --check ctx >out &&
-	test "$(head -n1 out)" = "Check complete, 5 warnings have been found!" &&
+	test "$(head -n1 out)" = "Check complete, 6 warnings have been found!" &&
 	test_grep -q "^WARNING: FromAsCasing - https://docs.docker.com/go/dockerfile/rule/from-as-casing/$" out &&
 	test_grep -q "^WARNING: UndefinedArgInFrom - https://docs.docker.com/go/dockerfile/rule/undefined-arg-in-from/$" out &&
 	test_grep -q "FROM argument .TAG. is not declared" out &&
+	test_grep -q "^Default value for ARG busybox:\$TAG results in empty or invalid base image name$" out &&
 	test_grep -q "^WARNING: MaintainerDeprecated - https://docs.docker.com/go/dockerfile/rule/maintainer-deprecated/$" out &&
 	test_grep -q "^WARNING: JSONArgsRecommended - https://docs.docker.com/go/dockerfile/rule/json-args-recommended/$" out &&
 	test_grep -q "^WARNING: StageNameCasing - https://docs.docker.com/go/dockerfile/rule/stage-name-casing/$" out &&
-	test "$(grep -c "^WARNING" out)" = 5 &&
-	test "$(grep -n "^WARNING" out | sed -n 5p | cut -d: -f3)" = " JSONArgsRecommended - https" &&
+	test "$(grep -c "^WARNING" out)" = 6 &&
+	test "$(grep -n "^WARNING" out | sed -n 6p | cut -d: -f3)" = " JSONArgsRecommended - https" &&
 	grep -A6 "^WARNING: MaintainerDeprecated" out >w &&
 	cat >expect <<-\EOF &&
 	WARNING: MaintainerDeprecated - https://docs.docker.com/go/dockerfile/rule/maintainer-deprecated/
@@ -144,6 +145,99 @@ test_expect_success 'build --check: docker'"'"'s messages for stage names and re
 	test "$(grep -c "^WARNING: WorkdirRelativePath" out)" = 1 &&
 	test_grep -q "^Duplicate stage name \"a\", stage names should be unique$" out &&
 	test_grep -q "^Stage name should not use the same name as reserved stage \"scratch\"$" out
+'
+
+test_expect_success 'build --check: UndefinedVar, with BuildKit'"'"'s suggestion; ENV and ARG in scope and the base image'"'"'s ENV count' '
+	cat >ctx/Dockerfile <<-\EOF &&
+	FROM busybox
+	ARG VERSION
+	ENV APP_HOME=/app PATH=$PATH:/app/bin
+	COPY a.txt $APP_HOME/$VERSION/
+	WORKDIR $APP_HOM
+	LABEL dir=$NOWHERE
+	RUN echo $NOT_CHECKED_IN_RUN
+	CMD ["true"]
+	EOF
+	test_status 1 berth build --check ctx >out &&
+	test "$(head -n1 out)" = "Check complete, 2 warnings have been found!" &&
+	test_grep -q "^WARNING: UndefinedVar - https://docs.docker.com/go/dockerfile/rule/undefined-var/$" out &&
+	test_grep -q "^Usage of undefined variable .\$APP_HOM. (did you mean \$APP_HOME?)$" out &&
+	test_grep -q "^Usage of undefined variable .\$NOWHERE.$" out &&
+	test "$(grep -A1 "^Usage of undefined variable .\$NOWHERE" out | tail -n1)" = "Dockerfile:6"
+'
+
+test_expect_success 'build --check: SecretsUsedInArgOrEnv, on BuildKit'"'"'s words and exceptions' '
+	cat >ctx/Dockerfile <<-\EOF &&
+	FROM busybox
+	ARG SECRET_PASSPHRASE
+	ENV SUPER_Secret=foo
+	ENV password=bar sunflower=baz
+	ARG public_token
+	ENV password_file=bar PUBLIC_KEY=
+	ARG AUTH_MODULE_VERSION
+	ENV MONKEY=1 TOKENS=2
+	CMD ["true"]
+	EOF
+	test_status 1 berth build --check ctx >out &&
+	test "$(head -n1 out)" = "Check complete, 3 warnings have been found!" &&
+	test_grep -q "^WARNING: SecretsUsedInArgOrEnv - https://docs.docker.com/go/dockerfile/rule/secrets-used-in-arg-or-env/$" out &&
+	test_grep -q "^Do not use ARG or ENV instructions for sensitive data (ARG \"SECRET_PASSPHRASE\")$" out &&
+	test_grep -q "^Do not use ARG or ENV instructions for sensitive data (ENV \"SUPER_Secret\")$" out &&
+	test_grep -q "^Do not use ARG or ENV instructions for sensitive data (ENV \"password\")$" out
+'
+
+test_expect_success 'build --check: InvalidDefaultArgInFrom with the defaults, whatever --build-arg says' '
+	cat >ctx/Dockerfile <<-\EOF &&
+	ARG VERSION
+	ARG IMAGE
+	ARG SFX="box:"
+	ARG GOOD=busybox
+	FROM busybox:$VERSION AS a
+	FROM $IMAGE AS b
+	FROM busy${SFX} AS c
+	FROM $GOOD
+	CMD ["true"]
+	EOF
+	test_status 1 berth build --check --build-arg VERSION=latest --build-arg IMAGE=busybox --build-arg SFX=box ctx >out &&
+	test "$(head -n1 out)" = "Check complete, 3 warnings have been found!" &&
+	test_grep -q "^WARNING: InvalidDefaultArgInFrom - https://docs.docker.com/go/dockerfile/rule/invalid-default-arg-in-from/$" out &&
+	test_grep -q "^Default value for ARG busybox:\$VERSION results in empty or invalid base image name$" out &&
+	test_grep -q "^Default value for ARG \$IMAGE results in empty or invalid base image name$" out &&
+	test_grep -q "^Default value for ARG busy\${SFX} results in empty or invalid base image name$" out
+'
+
+test_expect_success 'a build lints only the stages it builds; --check lints them all' '
+	cat >ctx/Dockerfile <<-\EOF &&
+	FROM busybox AS unused
+	ENV API_TOKEN=x
+	WORKDIR rel
+	CMD echo unused
+	FROM busybox AS dep
+	RUN echo dep >/dep
+	FROM busybox
+	COPY --from=dep /dep /dep
+	CMD echo final
+	EOF
+	berth build -t lintstages ctx 2>err &&
+	test_grep -q "^ 1 warning found (use docker --debug to expand):$" err &&
+	test_grep -q "^ - JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals (line 9)$" err &&
+	! test_grep -q "line [234])" err &&
+	berth build --target unused -t lintstages ctx 2>err &&
+	test_grep -q "^ 3 warnings found" err &&
+	test_grep -q "^ - SecretsUsedInArgOrEnv: .*(line 2)$" err &&
+	! test_grep -q "(line 9)" err &&
+	test_status 1 berth build --check ctx >out &&
+	test "$(head -n1 out)" = "Check complete, 4 warnings have been found!"
+'
+
+test_expect_success 'VOLUME in shell form splits at blanks only, as BuildKit: a quoted path with a space fails' '
+	printf "FROM busybox\nVOLUME /v \"/w x\"\n" >ctx/Dockerfile &&
+	test_status 1 berth build -q -t volquote ctx 2>err &&
+	test_grep -q "^Dockerfile:2: unexpected end of statement while looking for matching double-quote$" err &&
+	! berth image inspect volquote >/dev/null 2>&1 &&
+	printf "FROM busybox\nVOLUME /v \"/w\" \047/y\047\n" >ctx/Dockerfile &&
+	berth build -q -t volquote ctx >/dev/null &&
+	test "$(berth image inspect -f "{{json .Config.Volumes}}" volquote)" = "{\"/v\":{},\"/w\":{},\"/y\":{}}"
 '
 
 test_expect_success 'check=error=true makes warnings fail' '

@@ -27,7 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	if (dockerfile_parse(s, size, "Dockerfile", &df, &err) == 0) {
-		dockerfile_lint(&df, args);
+		{
+		struct df_lint_opts lo = {.build_args = args, .all_stages = true};
+		dockerfile_lint(&df, &lo);
+		}
 		for (size_t i = 0; i < df.n; i++)
 			for (char **a = df.ins[i].args; a && *a; a++) {
 				char *w = dockerfile_expand(*a, df.escape, lookup, NULL, NULL, &err);
