@@ -247,7 +247,22 @@ test_expect_success 'a daemon-side error is printed as docker prints it, without
 	test_status 1 berth exec nosuch true 2>err && test_cmp want err &&
 	test_status 1 berth stats --no-stream nosuch 2>err && test_cmp want err &&
 	test_status 1 berth kill -s BOGUS nosuch 2>err &&
-	echo "Error response from daemon: Invalid signal: BOGUS" >want && test_cmp want err
+	echo "Error response from daemon: Cannot kill container: nosuch: Invalid signal: BOGUS" >want && test_cmp want err
+'
+
+test_expect_success 'kill -s with a number Linux has no signal for is refused per name as docker words it' '
+	berth create --name ksig busybox true >/dev/null &&
+	test_status 1 berth kill -s 99 ksig nosuch 2>err &&
+	printf "%s\n" "Error response from daemon: Cannot kill container: ksig: the linux daemon does not support signal 99" \
+		"Error response from daemon: Cannot kill container: nosuch: the linux daemon does not support signal 99" >want &&
+	test_cmp want err &&
+	test_status 1 berth kill -s 32 ksig 2>err &&
+	echo "Error response from daemon: Cannot kill container: ksig: the linux daemon does not support signal 32" >want &&
+	test_cmp want err &&
+	test_status 1 berth kill -s 0 ksig 2>err &&
+	echo "Error response from daemon: Cannot kill container: ksig: Invalid signal: 0" >want &&
+	test_cmp want err &&
+	berth rm ksig >/dev/null
 '
 
 test_expect_success 'container prune removes stopped containers only' '
