@@ -187,6 +187,15 @@ test_expect_success 'ps: -q, --no-trunc, --format, filters' '
 	test_status 1 berth ps --filter foo=bar 2>err && grep "Invalid filter '"'"'foo'"'"'" err
 '
 
+test_expect_success 'ps --format json has docker 25+'"'"'s keys in its order, Platform null (classic image store)' '
+	berth ps --filter name=up1 --format "{{json .}}" >out &&
+	test "$(grep -o "\"[A-Za-z]*\":" out | tr -d "\":" | tr "\n" " ")" = \
+		"Command CreatedAt ID Image Labels LocalVolumes Mounts Names Networks Platform Ports RunningFor Size State Status " &&
+	grep -q "\"Networks\":\"bridge\",\"Platform\":null,\"Ports\":" out &&
+	berth ps --filter name=up1 --format "table {{.Names}}\t{{.Platform}}" >out &&
+	head -1 out | grep -x "NAMES     PLATFORM"
+'
+
 test_expect_success 'ps --filter before=, since=, network=, volume=, health=, is-task=' '
 	berth create --name f1 --network none busybox true >/dev/null &&
 	berth create --name f2 -v fvol:/data busybox true >/dev/null &&
