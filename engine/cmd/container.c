@@ -39,6 +39,28 @@ struct rm_args {
 	bool force, volumes;
 };
 
+/* docker 23+ (moby ContainerKill) checks the signal before looking the
+ * container up and its router prefixes every error with "Cannot kill
+ * container: NAME: ". A number parses (only 0 is invalid) but must be one
+ * Linux knows: 1-31 or SIGRTMIN..SIGRTMAX (34-64), glibc's 32 and 33 not. */
+static int bad_kill_signal(int argc, char **argv, const char *sig)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(sig, &end, 10);
+	bool number = *sig && !*end && errno == 0 && n != 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (number)
+			fprintf(stderr, "Error response from daemon: Cannot kill container: %s: "
+				"the linux daemon does not support signal %ld\n", argv[i], n);
+		else
+			fprintf(stderr, "Error response from daemon: Cannot kill container: %s: "
+				"Invalid signal: %s\n", argv[i], sig);
+	}
+	return 1;
+}
+
 static int op_kill(struct berth *b, struct container *c, void *arg, berr_t *err);
 static int op_rm(struct berth *b, struct container *c, void *arg, berr_t *err);
 
@@ -174,8 +196,8 @@ int cmd_kill(struct berth *b, int argc, char **argv, berr_t *err)
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
 	s = parse_signal(sig);
-	if (!s) {
-		r = bad_signal(a.argc, a.argv, sig);
+	if (!s || s == 32 || s == 33) {
+		r = bad_kill_signal(a.argc, a.argv, sig);
 		free(a.argv);
 		return r;
 	}

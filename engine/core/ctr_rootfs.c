@@ -30,42 +30,75 @@
  * directories.  Stacked as the topmost lower layer they exist before the
  * container starts, so mounting over them writes nothing into its upper
  * layer: no copy-up of /etc, nothing on disk for `run --rm` to create and
- * delete again.  Returns its path relative to layers/l, or NULL. */
+ * delete again.  It also holds what docker's init layer gives every
+ * container (moby daemon/initlayer): an empty /.dockerenv, /dev/console,
+ * /dev/pts, /dev/shm and /etc/mtab -> /proc/mounts, which `export` shows
+ * as docker's does (every directory and placeholder file 0755, as there).
+ *
+ * The directory's name carries the version of its content: a root made
+ * by an older berth has runtime/init without /.dockerenv, and running
+ * containers may still have it as a lower layer, so it is not changed in
+ * place.  Returns its path relative to layers/l, or NULL. */
+#define INIT_LAYER "runtime/init-2"
+
 static const char *init_layer(struct berth *b)
 {
 	/* Under runtime/, not layers/: layers/ holds only image layers (and
 	 * `system check` treats anything else there as an orphan). */
+	static const struct {
+		const char *path;
+		char type;         /* d: directory, f: empty file, l: symlink */
+		const char *target;
+	} entries[] = {
+		{"", 'd', NULL},
+		{"/.dockerenv", 'f', NULL},
+		{"/dev", 'd', NULL},
+		{"/dev/console", 'f', NULL},
+		{"/dev/pts", 'd', NULL},
+		{"/dev/shm", 'd', NULL},
+		{"/etc", 'd', NULL},
+		{"/etc/hostname", 'f', NULL},
+		{"/etc/hosts", 'f', NULL},
+		{"/etc/mtab", 'l', "/proc/mounts"},
+		{"/etc/resolv.conf", 'f', NULL},
+		{"/proc", 'd', NULL},
+		{"/sys", 'd', NULL},
+	};
+	const char *rel = "../../" INIT_LAYER;
 	cleanup_free char *top = berth_path(b, "runtime");
-	cleanup_free char *dir = berth_path(b, "runtime/init");
+	cleanup_free char *dir = berth_path(b, INIT_LAYER);
 	struct stat st;
 
 	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		return "../../runtime/init";
+		return rel;
 	if (mkdir(top, 0700) < 0 && errno != EEXIST)
 		return NULL;
 	cleanup_free char *rnd = random_hex(4);
 	cleanup_free char *tmp = xasprintf("%s.tmp-%s", dir, rnd);
-	static const char *const dirs[] = {"", "/etc", "/proc", "/dev", "/sys"};
-	static const char *const files[] = {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"};
-	for (size_t i = 0; i < 5; i++) {
-		cleanup_free char *p = xasprintf("%s%s", tmp, dirs[i]);
-		if (mkdir(p, 0755) < 0)
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+		cleanup_free char *p = xasprintf("%s%s", tmp, entries[i].path);
+		int fd;
+		switch (entries[i].type) {
+		case 'd':
+			fd = mkdir(p, 0755);
+			break;
+		case 'f':
+			fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+			if (fd >= 0)
+				close(fd);
+			break;
+		default:
+			fd = symlink(entries[i].target, p);
+		}
+		/* chmod: 0755 whatever the umask left of it */
+		if (fd < 0 || (entries[i].type != 'l' && chmod(p, 0755) < 0))
 			goto fail;
-		if (chmod(p, i == 2 || i == 4 ? 0555 : 0755) < 0)
-			goto fail;
-	}
-	for (size_t i = 0; i < 3; i++) {
-		cleanup_free char *p = xasprintf("%s%s", tmp, files[i]);
-		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0)
-			goto fail;
-		close(fd);
 	}
 	if (rename(tmp, dir) == 0 || (errno == ENOTEMPTY || errno == EEXIST)) {
 		/* Another CLI made it first: same content. */
 		cleanup_berr berr_t e = NULL;
 		remove_tree(tmp, &e);
-		return "../../runtime/init";
+		return rel;
 	}
 fail: {
 	cleanup_berr berr_t e = NULL;
@@ -112,7 +145,7 @@ int ctr_rootfs_prepare(struct berth *b, const struct image *img, const char *cdi
 			n++;
 		out->lower_dirs = xrealloc(out->lower_dirs, (n + 2) * sizeof(char *));
 		memmove(out->lower_dirs + 1, out->lower_dirs, (n + 1) * sizeof(char *));
-		out->lower_dirs[0] = berth_path(b, "runtime/init");
+		out->lower_dirs[0] = berth_path(b, INIT_LAYER);
 	}
 	if (ephemeral && out->volatile_ok) {
 		char *m = xasprintf("%s,volatile", out->mount_data);

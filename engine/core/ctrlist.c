@@ -162,9 +162,13 @@ json_t *container_ps_json(struct berth *b, const struct container *c, bool trunc
 	human_duration(now - c->created, ago, sizeof(ago));
 	snprintf(since, sizeof(since), "%s ago", ago);
 	snprintf(id, sizeof(id), "%.*s", trunc ? 12 : 64, c->id);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Command", quoted,
+	/* In docker's key order (sorted). Platform: docker 25+ (cli formatter
+	 * ContainerContext.Platform) prints the ImageManifestDescriptor's
+	 * platform, which its daemon lists only with the containerd image
+	 * store; berth keeps images as the classic store does: null. */
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:s, s:s, s:s, s:s, s:s}", "Command", quoted,
 		      "CreatedAt", created, "ID", id, "Image", c->image_ref, "Labels", labels ? labels : "",
-		      "LocalVolumes", "0", "Mounts", "", "Names", c->name, "Networks", "none", "Ports", "",
+		      "LocalVolumes", "0", "Mounts", "", "Names", c->name, "Networks", "none", "Platform", "Ports", "",
 		      "RunningFor", since, "Size", "0B", "State", cstate_name(c->state), "Status", status);
 	free(labels);
 	{
@@ -399,7 +403,7 @@ const char *ps_header_name(const char *field, void *ctx)
 		{"ID", "CONTAINER ID"}, {"Image", "IMAGE"}, {"Command", "COMMAND"}, {"CreatedAt", "CREATED AT"},
 		{"RunningFor", "CREATED"}, {"Ports", "PORTS"}, {"State", "STATE"}, {"Status", "STATUS"},
 		{"Size", "SIZE"}, {"Names", "NAMES"}, {"Labels", "LABELS"}, {"Mounts", "MOUNTS"},
-		{"Networks", "NETWORKS"}, {"LocalVolumes", "LOCAL VOLUMES"},
+		{"Networks", "NETWORKS"}, {"LocalVolumes", "LOCAL VOLUMES"}, {"Platform", "PLATFORM"},
 	};
 	(void)ctx;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)

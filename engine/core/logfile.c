@@ -40,10 +40,24 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Each line gets its own timestamp, taken as it is written, as docker's
+ * log copier stamps each message: lines that came in one read() (written
+ * at different times, or read late) must not share one.  Strictly
+ * increasing within the writer, so they also keep their order when
+ * merged with the other stream's by time. */
+static long long line_ts(void)
+{
+	static long long last;
+	long long t = now_ns();
+	if (t <= last)
+		t = last + 1;
+	return last = t;
+}
+
 int logfile_write(int fd, enum log_stream stream, const char *buf, size_t len)
 {
 	char ts[48], stack[8192];
-	size_t tslen = format_ts(now_ns(), ts, sizeof(ts));
+	size_t tslen = format_ts(0, ts, sizeof(ts)); /* every stamp is this long */
 	const char *sname = stream == LOG_STDERR ? "stderr" : "stdout";
 	size_t nlines = 1;
 	char *out;
@@ -58,8 +72,7 @@ int logfile_write(int fd, enum log_stream stream, const char *buf, size_t len)
 	for (size_t start = 0; start < len;) {
 		const char *nl = memchr(buf + start, '\n', len - start);
 		size_t end = nl ? (size_t)(nl - buf) : len;
-		memcpy(out + o, ts, tslen);
-		o += tslen;
+		o += format_ts(line_ts(), out + o, tslen + 1);
 		o += (size_t)sprintf(out + o, " %s %c ", sname, nl ? 'F' : 'P');
 		memcpy(out + o, buf + start, end - start);
 		o += end - start;

@@ -187,6 +187,15 @@ test_expect_success 'ps: -q, --no-trunc, --format, filters' '
 	test_status 1 berth ps --filter foo=bar 2>err && grep "Invalid filter '"'"'foo'"'"'" err
 '
 
+test_expect_success 'ps --format json has docker 25+'"'"'s keys in its order, Platform null (classic image store)' '
+	berth ps --filter name=up1 --format "{{json .}}" >out &&
+	test "$(grep -o "\"[A-Za-z]*\":" out | tr -d "\":" | tr "\n" " ")" = \
+		"Command CreatedAt ID Image Labels LocalVolumes Mounts Names Networks Platform Ports RunningFor Size State Status " &&
+	grep -q "\"Networks\":\"bridge\",\"Platform\":null,\"Ports\":" out &&
+	berth ps --filter name=up1 --format "table {{.Names}}\t{{.Platform}}" >out &&
+	head -1 out | grep -x "NAMES     PLATFORM"
+'
+
 test_expect_success 'ps --filter before=, since=, network=, volume=, health=, is-task=' '
 	berth create --name f1 --network none busybox true >/dev/null &&
 	berth create --name f2 -v fvol:/data busybox true >/dev/null &&
@@ -247,7 +256,22 @@ test_expect_success 'a daemon-side error is printed as docker prints it, without
 	test_status 1 berth exec nosuch true 2>err && test_cmp want err &&
 	test_status 1 berth stats --no-stream nosuch 2>err && test_cmp want err &&
 	test_status 1 berth kill -s BOGUS nosuch 2>err &&
-	echo "Error response from daemon: Invalid signal: BOGUS" >want && test_cmp want err
+	echo "Error response from daemon: Cannot kill container: nosuch: Invalid signal: BOGUS" >want && test_cmp want err
+'
+
+test_expect_success 'kill -s with a number Linux has no signal for is refused per name as docker words it' '
+	berth create --name ksig busybox true >/dev/null &&
+	test_status 1 berth kill -s 99 ksig nosuch 2>err &&
+	printf "%s\n" "Error response from daemon: Cannot kill container: ksig: the linux daemon does not support signal 99" \
+		"Error response from daemon: Cannot kill container: nosuch: the linux daemon does not support signal 99" >want &&
+	test_cmp want err &&
+	test_status 1 berth kill -s 32 ksig 2>err &&
+	echo "Error response from daemon: Cannot kill container: ksig: the linux daemon does not support signal 32" >want &&
+	test_cmp want err &&
+	test_status 1 berth kill -s 0 ksig 2>err &&
+	echo "Error response from daemon: Cannot kill container: ksig: Invalid signal: 0" >want &&
+	test_cmp want err &&
+	berth rm ksig >/dev/null
 '
 
 test_expect_success 'container prune removes stopped containers only' '

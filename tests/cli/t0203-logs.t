@@ -17,6 +17,15 @@ test_expect_success '-t prefixes RFC 3339 timestamps' '
 	grep -E "^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z one$" o
 '
 
+test_expect_success '-t: lines that came in one write each carry their own timestamp, in order' '
+	berth run --name burst busybox printf "a\nb\nc\n" >/dev/null &&
+	berth logs -t burst >o &&
+	test "$(cut -d" " -f2 o | tr "\n" " ")" = "a b c " &&
+	cut -d" " -f1 o >ts &&
+	sort -u ts >sorted && test_cmp ts sorted &&
+	test "$(wc -l <sorted)" = 3
+'
+
 test_expect_success '--tail N keeps the last N lines' '
 	berth run --name many busybox sh -c "for i in 1 2 3 4 5; do echo line\$i; done" >/dev/null &&
 	berth logs --tail 2 many >o &&
@@ -58,7 +67,7 @@ test_expect_success 'with a tty, output is logged as the terminal showed it' '
 '
 
 test_expect_success 'nothing is left behind' '
-	berth rm fg many partial bg follow tty >/dev/null &&
+	berth rm fg burst many partial bg follow tty >/dev/null &&
 	check_no_leaks
 '
 

@@ -94,6 +94,19 @@ test_expect_success 'export writes the container filesystem as a tar' '
 	tar -tf stopped.tar | grep -x "f-in-stopped"
 '
 
+test_expect_success 'export has what docker'"'"'s init layer puts in every container' '
+	tar -tvf stopped.tar | sed -E "s/^([^ ]+) +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ /\1 /" >ls &&
+	for want in "-rwxr-xr-x .dockerenv" "-rwxr-xr-x dev/console" "drwxr-xr-x dev/pts/" "drwxr-xr-x dev/shm/" \
+		"lrwxrwxrwx etc/mtab -> /proc/mounts" "-rwxr-xr-x etc/hostname" "-rwxr-xr-x etc/hosts" \
+		"-rwxr-xr-x etc/resolv.conf" "drwxr-xr-x proc/" "drwxr-xr-x sys/"; do
+		grep -qx -- "$want" ls || { echo "missing: $want" >&2; return 1; }
+	done &&
+	test "$(tar -xOf stopped.tar .dockerenv | wc -c)" = 0 &&
+	berth run --rm busybox sh -c "test -f /.dockerenv && test ! -s /.dockerenv && readlink /etc/mtab" >out &&
+	echo /proc/mounts >want && test_cmp want out &&
+	test -z "$(berth diff stopped | grep -v f-in-stopped)"
+'
+
 test_expect_success 'export refuses a terminal' '
 	script -qec "berth export box" /dev/null >out; grep "cowardly refusing" out
 '
