@@ -478,6 +478,15 @@ int network_ensure_device(struct berth *b, struct network *n, berr_t *err)
 		}
 		if (set_bridge_name(db, n, name, err) < 0)
 			goto out;
+		/* The name we read may have been stale: another CLI of this
+		 * root, before us under the lock, renamed and made it. */
+		r = nl_link_get(&nl, n->bridge, &l, err);
+		if (r < 0)
+			goto out;
+		if (r == 1) {
+			rc = nl_link_up(&nl, l.index, err);
+			goto out;
+		}
 	}
 	if (n->predefined) {
 		/* The default network's subnet was chosen when its record was;
