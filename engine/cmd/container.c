@@ -448,7 +448,7 @@ int cmd_stats(struct berth *b, int argc, char **argv, berr_t *err)
 
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
-	if (tmpl_parse_format(format ? format : "",
+	if (format_list_parse(format ? format : "",
 			      "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}",
 			      &t, err) < 0) {
 		free(a.argv);
@@ -510,7 +510,7 @@ int cmd_stats(struct berth *b, int argc, char **argv, berr_t *err)
 		}
 		if (!no_stream)
 			printf("\033[2J\033[H");
-		r = tmpl_write_list(t, items, stats_header, NULL, stdout, err);
+		r = format_list_write(t, items, stats_header, NULL, err);
 		json_decref(items);
 		fflush(stdout);
 		if (r < 0 || no_stream)

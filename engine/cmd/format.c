@@ -5,21 +5,42 @@
 #include <stdio.h>
 #include <string.h>
 
+/* docker's formatter.Context.Write wraps both a template that does not
+ * parse and one that fails on a row in "template parsing error", and a
+ * list command returns it as a plain error: printed as it is, exit 1
+ * (only inspect, info and version make a parse error a usage error, 64). */
+static int list_template_error(berr_t *err)
+{
+	berr_wrap(err, "template parsing error");
+	(*err)->status = 1;
+	(*err)->plain = 1;
+	return -1;
+}
+
+int format_list_parse(const char *format, const char *default_table, struct tmpl **out, berr_t *err)
+{
+	if (tmpl_parse_format(format, default_table, out, err) < 0)
+		return list_template_error(err);
+	return 0;
+}
+
+int format_list_write(const struct tmpl *t, json_t *rows, tmpl_field_name_fn columns, void *ctx, berr_t *err)
+{
+	if (tmpl_write_list(t, rows, columns, ctx, stdout, err) < 0)
+		return list_template_error(err);
+	return 0;
+}
+
 int format_list(const char *format, const char *default_table, json_t *rows, tmpl_field_name_fn columns,
 		berr_t *err)
 {
 	struct tmpl *t = NULL;
 	int r;
 
-	if (tmpl_parse_format(format, default_table, &t, err) < 0) {
-		berr_wrap(err, "template parsing error");
-		(*err)->status = 64;
+	if (format_list_parse(format, default_table, &t, err) < 0)
 		return -1;
-	}
-	r = tmpl_write_list(t, rows, columns, NULL, stdout, err);
+	r = format_list_write(t, rows, columns, NULL, err);
 	tmpl_free(t);
-	if (r < 0)
-		(*err)->status = 1;
 	return r;
 }
 

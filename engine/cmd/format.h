@@ -1,7 +1,9 @@
 /* format.h: --format for the commands of this directory, on top of the
- * template engine (engine/core/template.h), with docker's statuses: a
- * template that does not parse exits 64 ("template parsing error: ..."),
- * one that fails while running exits 1. */
+ * template engine (engine/core/template.h), with docker's messages and
+ * statuses: for a list command (formatter.Context.Write) a template that
+ * does not parse and one that fails on a row both print "template parsing
+ * error: ..." as it is and exit 1, with nothing on stdout; for inspect a
+ * template that does not parse exits 64. */
 #ifndef BERTH_CMD_FORMAT_H
 #define BERTH_CMD_FORMAT_H
 
@@ -15,6 +17,11 @@
  * or "" or "table" is default_table. */
 int format_list(const char *format, const char *default_table, json_t *rows, tmpl_field_name_fn columns,
 		berr_t *err);
+
+/* format_list in two steps, for a command that parses the format before
+ * gathering its rows or uses the ctx of the column function. */
+int format_list_parse(const char *format, const char *default_table, struct tmpl **out, berr_t *err);
+int format_list_write(const struct tmpl *t, json_t *rows, tmpl_field_name_fn columns, void *ctx, berr_t *err);
 
 /* Parse a single-object format (inspect's): "json" is {{json .}}. */
 int format_parse(const char *format, struct tmpl **out, berr_t *err);

@@ -161,4 +161,52 @@ test_expect_success 'an empty --format is the plain output' '
 	test_grep "Server Version: $VERSION" out
 '
 
+# List commands (docker's formatter.Context.Write): a template that does not
+# parse and one that fails on a row are both "template parsing error: ...",
+# printed as it is on stderr, exit 1 (not 64: only inspect, info and version
+# make it a usage error), and no row, no header on stdout.
+test_expect_success 'list commands: setup (an image, two tags, a container, a network, a volume)' '
+	setup_containers &&
+	berth tag busybox zzz:1 &&
+	berth create --name fmt1 busybox true >/dev/null &&
+	berth network create fmtnet >/dev/null &&
+	berth volume create fmtvol >/dev/null
+'
+
+LISTS="images|image ls|ps -a|container ls -a|network ls|volume ls|history busybox|image history busybox|stats --no-stream -a|system df"
+
+test_expect_success 'a list --format that does not parse: docker'"'"'s message as it is, exit 1, stdout empty' '
+	echo "template parsing error: template: :1: unclosed action" >want &&
+	echo "$LISTS" | tr "|" "\n" >cmds &&
+	while read -r c; do
+		test_status 1 berth $c --format "table {{.ID" >out 2>err || { echo "$c: status"; return 1; }
+		test_cmp want err || { echo "$c"; return 1; }
+		! test -s out || { echo "$c printed"; return 1; }
+	done <cmds
+'
+
+test_expect_success 'a list --format with an unknown function: the same, exit 1' '
+	echo "template parsing error: template: :1: function \"nope\" not defined" >want &&
+	while read -r c; do
+		test_status 1 berth $c --format "{{nope .}}" >out 2>err || { echo "$c: status"; return 1; }
+		test_cmp want err || { echo "$c"; return 1; }
+		! test -s out || { echo "$c printed"; return 1; }
+	done <cmds
+'
+
+test_expect_success 'a list --format that fails on a row is a "template parsing error" too, exit 1' '
+	for c in "images" "ps -a" "network ls" "history busybox" "stats --no-stream -a"; do
+		test_status 1 berth $c --format "x{{.ID.Nope}}" >out 2>err || { echo "$c: status"; return 1; }
+		echo "template parsing error: template: :1:6: executing \"\" at <.ID.Nope>: can'"'"'t evaluate field Nope in type string" >want &&
+		test_cmp want err || { echo "$c"; return 1; }
+		! test -s out || { echo "$c printed"; return 1; }
+	done
+'
+
+test_expect_success 'a table whose second row fails prints no header and no first row' '
+	test_status 1 berth images --format "table {{.Repository}}{{if eq .Repository \"zzz\"}}{{.Tag.Nope}}{{end}}" >out 2>err &&
+	test_grep "^template parsing error: template: :1:.*can.t evaluate field Nope in type string$" err &&
+	! test -s out
+'
+
 test_done
