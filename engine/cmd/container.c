@@ -450,7 +450,7 @@ int cmd_stats(struct berth *b, int argc, char **argv, berr_t *err)
 		return r < 0 ? -1 : 0;
 	if (format_list_parse(format ? format : "",
 			      "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}",
-			      &t, err) < 0) {
+			      &format_row_stats, &t, err) < 0) {
 		free(a.argv);
 		return -1;
 	}

@@ -17,10 +17,50 @@ static int list_template_error(berr_t *err)
 	return -1;
 }
 
-int format_list_parse(const char *format, const char *default_table, struct tmpl **out, berr_t *err)
+/* The methods (and exported fields) of the struct docker's list commands
+ * run the template on, per row, with the embedded HeaderContext's. */
+#define HEADER_CONTEXT "HeaderContext", "FullHeader", "MarshalJSON"
+static const char *const container_fields[] = {
+	HEADER_CONTEXT, "FieldsUsed", "ID", "Names", "Image", "Command", "CreatedAt", "RunningFor", "Platform",
+	"Ports", "State", "Status", "Size", "Labels", "Label", "Mounts", "LocalVolumes", "Networks",
+	"HealthStatus", NULL,
+};
+static const char *const image_fields[] = {
+	HEADER_CONTEXT, "ID", "Repository", "Tag", "Digest", "CreatedSince", "CreatedAt", "Size", "Containers",
+	"SharedSize", "UniqueSize", NULL,
+};
+static const char *const volume_fields[] = {
+	HEADER_CONTEXT, "Name", "Driver", "Scope", "Mountpoint", "Labels", "Label", "Links", "Size", "Group",
+	"Availability", "Status", NULL,
+};
+static const char *const network_fields[] = {
+	HEADER_CONTEXT, "ID", "Name", "Driver", "Scope", "IPv4", "IPv6", "Internal", "Labels", "Label", "CreatedAt",
+	NULL,
+};
+static const char *const stats_fields[] = {
+	HEADER_CONTEXT, "Container", "Name", "ID", "CPUPerc", "MemUsage", "MemPerc", "NetIO", "BlockIO", "PIDs", NULL,
+};
+static const char *const history_fields[] = {
+	HEADER_CONTEXT, "ID", "CreatedAt", "CreatedSince", "CreatedBy", "Size", "Comment", NULL,
+};
+
+/* docker/cli: cli/command/formatter/{container,image,volume}.go,
+ * cli/command/network/formatter.go, cli/command/container/formatter_stats.go,
+ * cli/command/image/formatter_history.go */
+const struct format_row format_row_container = {"*formatter.ContainerContext", container_fields};
+const struct format_row format_row_image = {"*formatter.imageContext", image_fields};
+const struct format_row format_row_volume = {"*formatter.volumeContext", volume_fields};
+const struct format_row format_row_network = {"*network.networkContext", network_fields};
+const struct format_row format_row_stats = {"*container.statsContext", stats_fields};
+const struct format_row format_row_history = {"*image.historyContext", history_fields};
+
+int format_list_parse(const char *format, const char *default_table, const struct format_row *row,
+		      struct tmpl **out, berr_t *err)
 {
 	if (tmpl_parse_format(format, default_table, out, err) < 0)
 		return list_template_error(err);
+	if (row)
+		tmpl_set_row_type(*out, row->go_type, row->fields);
 	return 0;
 }
 
@@ -31,13 +71,13 @@ int format_list_write(const struct tmpl *t, json_t *rows, tmpl_field_name_fn col
 	return 0;
 }
 
-int format_list(const char *format, const char *default_table, json_t *rows, tmpl_field_name_fn columns,
-		berr_t *err)
+int format_list(const char *format, const char *default_table, const struct format_row *row, json_t *rows,
+		tmpl_field_name_fn columns, berr_t *err)
 {
 	struct tmpl *t = NULL;
 	int r;
 
-	if (format_list_parse(format, default_table, &t, err) < 0)
+	if (format_list_parse(format, default_table, row, &t, err) < 0)
 		return -1;
 	r = format_list_write(t, rows, columns, NULL, err);
 	tmpl_free(t);

@@ -13,14 +13,24 @@
 
 #define FORMAT_HELP "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template"
 
+/* The Go type docker runs a list command's template on, and its methods:
+ * a field of a row that is none of them is an error, as in docker. */
+struct format_row {
+	const char *go_type;
+	const char *const *fields;
+};
+extern const struct format_row format_row_container, format_row_image, format_row_volume, format_row_network,
+	format_row_stats, format_row_history;
+
 /* A list command's rows (a JSON array of objects) through a format: NULL
- * or "" or "table" is default_table. */
-int format_list(const char *format, const char *default_table, json_t *rows, tmpl_field_name_fn columns,
-		berr_t *err);
+ * or "" or "table" is default_table; row NULL: any field (no docker type). */
+int format_list(const char *format, const char *default_table, const struct format_row *row, json_t *rows,
+		tmpl_field_name_fn columns, berr_t *err);
 
 /* format_list in two steps, for a command that parses the format before
  * gathering its rows or uses the ctx of the column function. */
-int format_list_parse(const char *format, const char *default_table, struct tmpl **out, berr_t *err);
+int format_list_parse(const char *format, const char *default_table, const struct format_row *row,
+		      struct tmpl **out, berr_t *err);
 int format_list_write(const struct tmpl *t, json_t *rows, tmpl_field_name_fn columns, void *ctx, berr_t *err);
 
 /* Parse a single-object format (inspect's): "json" is {{json .}}. */

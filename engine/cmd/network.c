@@ -150,7 +150,7 @@ int cmd_network_ls(struct berth *b, int argc, char **argv, berr_t *err)
 		return daemon_failure(err);
 	if (quiet && (!format || !*format))
 		format = "{{.ID}}";
-	if (format_list_parse(format, "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", &t, err) < 0) {
+	if (format_list_parse(format, "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", &format_row_network, &t, err) < 0) {
 		net_filters_free(&f);
 		return -1;
 	}

@@ -64,7 +64,7 @@ int cmd_ps(struct berth *b, int argc, char **argv, berr_t *err)
 	if (format_list_parse(format ? format : "",
 			      size ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}"
 				   : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
-			      &t, err) < 0) {
+			      &format_row_container, &t, err) < 0) {
 		ps_filter_free(f);
 		return -1;
 	}

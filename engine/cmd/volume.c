@@ -133,7 +133,7 @@ int cmd_volume_ls(struct berth *b, int argc, char **argv, berr_t *err)
 		goto out;
 	if (quiet && (!format || !*format))
 		format = "{{.Name}}";
-	if ((r = format_list_parse(format, "table {{.Driver}}\t{{.Name}}", &t, err)) < 0)
+	if ((r = format_list_parse(format, "table {{.Driver}}\t{{.Name}}", &format_row_volume, &t, err)) < 0)
 		goto out;
 	if ((r = volume_list(b, &v, &n, err)) < 0) {
 		r = daemon_failure(err);

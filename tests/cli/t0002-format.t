@@ -209,4 +209,34 @@ test_expect_success 'a table whose second row fails prints no header and no firs
 	! test -s out
 '
 
+test_expect_success 'a list --format naming a field docker'"'"'s row type lacks fails with Go'"'"'s message, exit 1' '
+	for ct in "images:*formatter.imageContext" "image ls:*formatter.imageContext" \
+		"ps -a:*formatter.ContainerContext" "container ls -a:*formatter.ContainerContext" \
+		"network ls:*network.networkContext" "volume ls:*formatter.volumeContext" \
+		"history busybox:*image.historyContext" "stats --no-stream -a:*container.statsContext"; do
+		c=${ct%%:*} type=${ct#*:}
+		test_status 1 berth $c --format "table {{.Nope}}" >out 2>err || { echo "$c: status"; return 1; }
+		echo "template parsing error: template: :1:2: executing \"\" at <.Nope>: can'"'"'t evaluate field Nope in type $type" >want &&
+		test_cmp want err || { echo "$c"; return 1; }
+		! test -s out || { echo "$c printed"; return 1; }
+	done
+'
+
+test_expect_success 'list row fields are matched as Go does, by their exact name' '
+	test_status 1 berth ps -a --format "{{.Names}} {{.names}}" >out 2>err &&
+	test_grep "at <.names>: can.t evaluate field names in type \*formatter.ContainerContext$" err &&
+	! test -s out &&
+	test_status 1 berth volume ls --format "{{.ID}}" 2>err &&
+	test_grep "can.t evaluate field ID in type \*formatter.volumeContext$" err
+'
+
+test_expect_success 'docker'"'"'s fields still work, and $ is the row too' '
+	berth ps -a --format "{{.Names}}|{{.State}}|{{$.Image}}" >out &&
+	test "$(cat out)" = "fmt1|created|busybox" &&
+	berth volume ls --format "{{.Name}} {{.Driver}}" >out &&
+	test_grep "^fmtvol local$" out &&
+	test_status 1 berth ps -a --format "{{with .Names}}{{$.Nope}}{{end}}" 2>err &&
+	test_grep "at <\$.Nope>: can.t evaluate field Nope in type \*formatter.ContainerContext$" err
+'
+
 test_done
