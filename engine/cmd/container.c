@@ -588,13 +588,9 @@ static int inspect_by_type(struct berth *b, int argc, char **argv, const char *t
 		}
 		if (t) {
 			cleanup_berr berr_t e = NULL;
-			char *s = tmpl_render(t, obj, &e);
-			if (!s) {
-				fprintf(stderr, "template: %s\n", e->msg);
+			if (format_inspect_one(t, obj, &e) < 0) {
+				fprintf(stderr, "%s\n", e->msg);
 				failed++;
-			} else {
-				printf("%s\n", s);
-				free(s);
 			}
 			json_decref(obj);
 		} else {

@@ -3,6 +3,7 @@
 #include "format.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* docker's formatter.Context.Write wraps both a template that does not
@@ -92,6 +93,20 @@ int format_parse(const char *format, struct tmpl **out, berr_t *err)
 		(*err)->plain = 1; /* docker prints it as it is */
 		return -1;
 	}
+	return 0;
+}
+
+int format_inspect_one(const struct tmpl *t, json_t *obj, berr_t *err)
+{
+	char *s = tmpl_render(t, obj, err);
+	if (!s) {
+		berr_wrap(err, "template parsing error");
+		(*err)->status = 1;
+		(*err)->plain = 1;
+		return -1;
+	}
+	printf("%s\n", s);
+	free(s);
 	return 0;
 }
 

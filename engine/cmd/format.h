@@ -36,6 +36,11 @@ int format_list_write(const struct tmpl *t, json_t *rows, tmpl_field_name_fn col
 /* Parse a single-object format (inspect's): "json" is {{json .}}. */
 int format_parse(const char *format, struct tmpl **out, berr_t *err);
 
+/* One object through an inspect template, as docker's TemplateInspector:
+ * the rendering and a newline on stdout, or nothing and "template parsing
+ * error: ..." (printed as it is, exit 1) when it fails while running. */
+int format_inspect_one(const struct tmpl *t, json_t *obj, berr_t *err);
+
 /* For tmpl_set_zero_fn on a container or image inspect template: the zero
  * value docker's typed structs show for a nil or absent field
  * ({{.Config.Entrypoint}} is "[]", {{.Config.Labels}} "map[]"). */

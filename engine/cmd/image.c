@@ -396,13 +396,11 @@ int cmd_image_inspect(struct berth *b, int argc, char **argv, berr_t *err)
 		size_t i;
 		json_t *item;
 		json_array_foreach(arr, i, item) {
-			if (tmpl_exec(t, item, stdout, err) < 0) {
+			if (format_inspect_one(t, item, err) < 0) {
 				tmpl_free(t);
 				json_decref(arr);
-				(*err)->status = 1;
 				return -1;
 			}
-			putchar('\n');
 		}
 		tmpl_free(t);
 	} else {

@@ -239,4 +239,29 @@ test_expect_success 'docker'"'"'s fields still work, and $ is the row too' '
 	test_grep "at <\$.Nope>: can.t evaluate field Nope in type \*formatter.ContainerContext$" err
 '
 
+# inspect (docker's cli/command/inspect): a template that does not parse is
+# a usage error, 64; one that fails on an object "template parsing error: ...",
+# exit 1, and nothing of that object on stdout.
+INSPECTS="inspect fmt1|container inspect fmt1|image inspect busybox|network inspect fmtnet|volume inspect fmtvol"
+
+test_expect_success 'every inspect -f that does not parse exits 64 with docker'"'"'s message as it is' '
+	echo "template parsing error: template: :1: unclosed action" >want &&
+	echo "$INSPECTS" | tr "|" "\n" >cmds &&
+	while read -r c; do
+		test_status 64 berth $c -f "{{.Id" >out 2>err || { echo "$c: status"; return 1; }
+		test_cmp want err || { echo "$c"; return 1; }
+		! test -s out || { echo "$c printed"; return 1; }
+	done <cmds
+'
+
+test_expect_success 'every inspect -f that fails while running: "template parsing error: ...", exit 1, no partial output' '
+	while read -r c; do
+		case $c in volume*) f=Name col=8 ;; *) f=Id col=6 ;; esac
+		test_status 1 berth $c -f "x{{.$f.Nope}}" >out 2>err || { echo "$c: status"; return 1; }
+		echo "template parsing error: template: :1:$col: executing \"\" at <.$f.Nope>: can'"'"'t evaluate field Nope in type string" >want &&
+		test_cmp want err || { echo "$c"; return 1; }
+		! test -s out || { echo "$c printed"; return 1; }
+	done <cmds
+'
+
 test_done
