@@ -470,9 +470,9 @@ int cmd_stats(struct berth *b, int argc, char **argv, berr_t *err)
 
 	if ((r = parse_simple(&spec, argc, argv, &a, err)) != 0)
 		return r < 0 ? -1 : 0;
-	if (tmpl_parse_format(format ? format : "",
+	if (format_list_parse(format ? format : "",
 			      "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}",
-			      &t, err) < 0) {
+			      &format_row_stats, &t, err) < 0) {
 		free(a.argv);
 		return -1;
 	}
@@ -532,7 +532,7 @@ int cmd_stats(struct berth *b, int argc, char **argv, berr_t *err)
 		}
 		if (!no_stream)
 			printf("\033[2J\033[H");
-		r = tmpl_write_list(t, items, stats_header, NULL, stdout, err);
+		r = format_list_write(t, items, stats_header, NULL, err);
 		json_decref(items);
 		fflush(stdout);
 		if (r < 0 || no_stream)
@@ -610,13 +610,9 @@ static int inspect_by_type(struct berth *b, int argc, char **argv, const char *t
 		}
 		if (t) {
 			cleanup_berr berr_t e = NULL;
-			char *s = tmpl_render(t, obj, &e);
-			if (!s) {
-				fprintf(stderr, "template: %s\n", e->msg);
+			if (format_inspect_one(t, obj, &e) < 0) {
+				fprintf(stderr, "%s\n", e->msg);
 				failed++;
-			} else {
-				printf("%s\n", s);
-				free(s);
 			}
 			json_decref(obj);
 		} else {

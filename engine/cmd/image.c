@@ -337,7 +337,7 @@ int cmd_images(struct berth *b, int argc, char **argv, berr_t *err)
 	r = format_list(quiet ? "{{.ID}}" : format,
 			digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
 				: "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
-			rows, image_column, err);
+			&format_row_image, rows, image_column, err);
 out:
 	json_decref(rows);
 	image_summaries_free(s, n);
@@ -396,13 +396,11 @@ int cmd_image_inspect(struct berth *b, int argc, char **argv, berr_t *err)
 		size_t i;
 		json_t *item;
 		json_array_foreach(arr, i, item) {
-			if (tmpl_exec(t, item, stdout, err) < 0) {
+			if (format_inspect_one(t, item, err) < 0) {
 				tmpl_free(t);
 				json_decref(arr);
-				(*err)->status = 1;
 				return -1;
 			}
-			putchar('\n');
 		}
 		tmpl_free(t);
 	} else {
@@ -689,8 +687,8 @@ int cmd_history(struct berth *b, int argc, char **argv, berr_t *err)
 	}
 	r = format_list(quiet ? "{{.ID}}" : format,
 			human ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
-			      : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", items,
-			history_column, err);
+			      : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+			&format_row_history, items, history_column, err);
 	json_decref(items);
 	image_history_free(rows, n);
 	image_free(img);

@@ -10,6 +10,7 @@
 #include "../core/endpoint.h"
 #include "../core/network.h"
 #include "../core/oci.h"
+#include "format.h"
 #include "../core/template.h"
 #include "../core/util.h"
 
@@ -149,7 +150,7 @@ int cmd_network_ls(struct berth *b, int argc, char **argv, berr_t *err)
 		return daemon_failure(err);
 	if (quiet && (!format || !*format))
 		format = "{{.ID}}";
-	if (tmpl_parse_format(format, "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", &t, err) < 0) {
+	if (format_list_parse(format, "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", &format_row_network, &t, err) < 0) {
 		net_filters_free(&f);
 		return -1;
 	}
@@ -181,9 +182,7 @@ int cmd_network_ls(struct berth *b, int argc, char **argv, berr_t *err)
 						      nw->internal ? "true" : "false", "CreatedAt", created, "Labels",
 						      labels));
 	}
-	r = tmpl_write_list(t, rows, net_column, NULL, stdout, err);
-	if (r < 0)
-		r = -1;
+	r = format_list_write(t, rows, net_column, NULL, err);
 out:
 	json_decref(rows);
 	network_list_free(v, n);

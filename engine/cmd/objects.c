@@ -1,6 +1,7 @@
 /* objects.c: see objects.h. */
 #define _GNU_SOURCE
 #include "objects.h"
+#include "format.h"
 #include "../core/cleanup.h"
 #include "../core/oci.h"
 #include "../core/template.h"
@@ -127,14 +128,13 @@ int print_inspect(json_t *arr, const char *format, berr_t *err)
 		struct tmpl *t = NULL;
 		size_t i;
 		json_t *it;
-		if (tmpl_parse(format, &t, err) < 0)
+		if (format_parse(format, &t, err) < 0)
 			return -1;
 		json_array_foreach(arr, i, it) {
-			if (tmpl_exec(t, it, stdout, err) < 0) {
+			if (format_inspect_one(t, it, err) < 0) {
 				tmpl_free(t);
 				return -1;
 			}
-			fputc('\n', stdout);
 		}
 		tmpl_free(t);
 		return 0;

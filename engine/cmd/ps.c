@@ -4,6 +4,7 @@
 #include "../core/cleanup.h"
 #include "../core/container.h"
 #include "../core/ctrlist.h"
+#include "format.h"
 #include "../core/template.h"
 #include "../core/util.h"
 
@@ -60,10 +61,10 @@ int cmd_ps(struct berth *b, int argc, char **argv, berr_t *err)
 	 * (a whole row in JSON does) */
 	if (format && !quiet && (strstr(format, ".Size") || strcmp(format, "json") == 0 || strstr(format, "json .}}")))
 		size = true;
-	if (tmpl_parse_format(format ? format : "",
+	if (format_list_parse(format ? format : "",
 			      size ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}"
 				   : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
-			      &t, err) < 0) {
+			      &format_row_container, &t, err) < 0) {
 		ps_filter_free(f);
 		return -1;
 	}
@@ -88,7 +89,7 @@ int cmd_ps(struct berth *b, int argc, char **argv, berr_t *err)
 		json_array_append_new(items, row);
 		shown++;
 	}
-	r = tmpl_write_list(t, items, ps_header_name, NULL, stdout, err);
+	r = format_list_write(t, items, ps_header_name, NULL, err);
 	json_decref(items);
 	container_list_free(v, n);
 	ps_filter_free(f);

@@ -103,7 +103,7 @@ int cmd_system_df(struct berth *b, int argc, char **argv, berr_t *err)
 		json_decref(rows);
 		return df_verbose(b, err);
 	}
-	r = format_list(format, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows,
+	r = format_list(format, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", NULL, rows,
 			df_column, err);
 	json_decref(rows);
 	return r;
@@ -175,7 +175,7 @@ static int df_verbose(struct berth *b, berr_t *err)
 	if (!(rows = disk_usage_container_rows(b, err)))
 		goto fail;
 	r = format_list("table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}",
-			NULL, rows, df_v_column, err);
+			NULL, NULL, rows, df_v_column, err);
 	json_decref(rows);
 	if (r < 0)
 		return -1;
@@ -183,7 +183,7 @@ static int df_verbose(struct berth *b, berr_t *err)
 	fflush(stdout);
 	if (!(rows = disk_usage_volume_rows(b, err)))
 		goto fail;
-	r = format_list("table {{.Name}}\t{{.Links}}\t{{.Size}}", NULL, rows, df_v_column, err);
+	r = format_list("table {{.Name}}\t{{.Links}}\t{{.Size}}", NULL, NULL, rows, df_v_column, err);
 	json_decref(rows);
 	if (r < 0)
 		return -1;

@@ -6,6 +6,7 @@
 #include "objects.h"
 #include "../core/cleanup.h"
 #include "../core/image.h"
+#include "format.h"
 #include "../core/template.h"
 #include "../core/units.h"
 #include "../core/util.h"
@@ -132,7 +133,7 @@ int cmd_volume_ls(struct berth *b, int argc, char **argv, berr_t *err)
 		goto out;
 	if (quiet && (!format || !*format))
 		format = "{{.Name}}";
-	if ((r = tmpl_parse_format(format, "table {{.Driver}}\t{{.Name}}", &t, err)) < 0)
+	if ((r = format_list_parse(format, "table {{.Driver}}\t{{.Name}}", &format_row_volume, &t, err)) < 0)
 		goto out;
 	if ((r = volume_list(b, &v, &n, err)) < 0) {
 		r = daemon_failure(err);
@@ -153,7 +154,7 @@ int cmd_volume_ls(struct berth *b, int argc, char **argv, berr_t *err)
 		json_object_set_new(json_array_get(rows, json_array_size(rows) - 1), "Links", json_sprintf("%zu", nu));
 		free(labels);
 	}
-	r = tmpl_write_list(t, rows, vol_column, NULL, stdout, err) < 0 ? -1 : 0;
+	r = format_list_write(t, rows, vol_column, NULL, err);
 out:
 	json_decref(rows);
 	volume_list_free(v, n);

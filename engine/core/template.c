@@ -1930,6 +1930,8 @@ struct tmpl {
 	bool missingkey_error;
 	bool json_escape_html;   /* --format json on a list: rows go through json.Marshal */
 	tmpl_zero_fn zero_fn;    /* typed zero values for nil fields (inspect) */
+	const char *row_type;    /* tmpl_set_row_type: the Go type a list row stands for */
+	const char *const *row_fields;
 	unsigned long max_steps; /* 0: no bound */
 	size_t max_bytes;
 };
@@ -2933,6 +2935,21 @@ void tmpl_set_missingkey_error(struct tmpl *t, bool on)
 	t->missingkey_error = on;
 }
 
+void tmpl_set_row_type(struct tmpl *t, const char *go_type, const char *const *fields)
+{
+	t->row_type = go_type;
+	t->row_fields = fields;
+}
+
+static bool row_field_known(const struct tmpl *t, const char *name)
+{
+	/* Go looks a method up by its exact name */
+	for (size_t i = 0; t->row_fields[i]; i++)
+		if (strcmp(t->row_fields[i], name) == 0)
+			return true;
+	return false;
+}
+
 void tmpl_set_zero_fn(struct tmpl *t, tmpl_zero_fn fn)
 {
 	t->zero_fn = fn;
@@ -3208,6 +3225,8 @@ static json_t *eval_field(struct exec *ex, const char *name, size_t nargs, json_
 	if (ex->header && json_is_string(receiver))
 		return receiver;
 	bool has_args = nargs > 1 || final != MISSING;
+	if (ex->t->row_type && ex->row && receiver == ex->row && !row_field_known(ex->t, name))
+		exec_errorf(ex, "can't evaluate field %s in type %s", name, ex->t->row_type);
 	if (json_is_object(receiver)) {
 		bool found;
 		if (has_args)

@@ -68,6 +68,14 @@ bool tmpl_is_table(const struct tmpl *t);
  * when it falls back to the raw JSON. */
 void tmpl_set_missingkey_error(struct tmpl *t, bool on);
 
+/* docker executes a list command's template on a Go struct per row
+ * (*formatter.ContainerContext...): a name that is none of its methods is
+ * an error ("can't evaluate field Nope in type *formatter.ContainerContext"),
+ * not <no value>.  With this set, a field looked up on the row itself
+ * (by tmpl_write_list) must be one of fields (NULL-terminated, matched
+ * exactly as Go matches them); both are borrowed for the template's life. */
+void tmpl_set_row_type(struct tmpl *t, const char *go_type, const char *const *fields);
+
 /* docker executes inspect templates on typed Go structs: a field that is
  * nil or absent prints as its type's zero value ("[]" for a slice,
  * "map[]" for a map, "" for a string), not <no value>.  zero_fn maps a

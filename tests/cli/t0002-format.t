@@ -161,4 +161,107 @@ test_expect_success 'an empty --format is the plain output' '
 	test_grep "Server Version: $VERSION" out
 '
 
+# List commands (docker's formatter.Context.Write): a template that does not
+# parse and one that fails on a row are both "template parsing error: ...",
+# printed as it is on stderr, exit 1 (not 64: only inspect, info and version
+# make it a usage error), and no row, no header on stdout.
+test_expect_success 'list commands: setup (an image, two tags, a container, a network, a volume)' '
+	setup_containers &&
+	berth tag busybox zzz:1 &&
+	berth create --name fmt1 busybox true >/dev/null &&
+	berth network create fmtnet >/dev/null &&
+	berth volume create fmtvol >/dev/null
+'
+
+LISTS="images|image ls|ps -a|container ls -a|network ls|volume ls|history busybox|image history busybox|stats --no-stream -a|system df"
+
+test_expect_success 'a list --format that does not parse: docker'"'"'s message as it is, exit 1, stdout empty' '
+	echo "template parsing error: template: :1: unclosed action" >want &&
+	echo "$LISTS" | tr "|" "\n" >cmds &&
+	while read -r c; do
+		test_status 1 berth $c --format "table {{.ID" >out 2>err || { echo "$c: status"; return 1; }
+		test_cmp want err || { echo "$c"; return 1; }
+		! test -s out || { echo "$c printed"; return 1; }
+	done <cmds
+'
+
+test_expect_success 'a list --format with an unknown function: the same, exit 1' '
+	echo "template parsing error: template: :1: function \"nope\" not defined" >want &&
+	while read -r c; do
+		test_status 1 berth $c --format "{{nope .}}" >out 2>err || { echo "$c: status"; return 1; }
+		test_cmp want err || { echo "$c"; return 1; }
+		! test -s out || { echo "$c printed"; return 1; }
+	done <cmds
+'
+
+test_expect_success 'a list --format that fails on a row is a "template parsing error" too, exit 1' '
+	for c in "images" "ps -a" "network ls" "history busybox" "stats --no-stream -a"; do
+		test_status 1 berth $c --format "x{{.ID.Nope}}" >out 2>err || { echo "$c: status"; return 1; }
+		echo "template parsing error: template: :1:6: executing \"\" at <.ID.Nope>: can'"'"'t evaluate field Nope in type string" >want &&
+		test_cmp want err || { echo "$c"; return 1; }
+		! test -s out || { echo "$c printed"; return 1; }
+	done
+'
+
+test_expect_success 'a table whose second row fails prints no header and no first row' '
+	test_status 1 berth images --format "table {{.Repository}}{{if eq .Repository \"zzz\"}}{{.Tag.Nope}}{{end}}" >out 2>err &&
+	test_grep "^template parsing error: template: :1:.*can.t evaluate field Nope in type string$" err &&
+	! test -s out
+'
+
+test_expect_success 'a list --format naming a field docker'"'"'s row type lacks fails with Go'"'"'s message, exit 1' '
+	for ct in "images:*formatter.imageContext" "image ls:*formatter.imageContext" \
+		"ps -a:*formatter.ContainerContext" "container ls -a:*formatter.ContainerContext" \
+		"network ls:*network.networkContext" "volume ls:*formatter.volumeContext" \
+		"history busybox:*image.historyContext" "stats --no-stream -a:*container.statsContext"; do
+		c=${ct%%:*} type=${ct#*:}
+		test_status 1 berth $c --format "table {{.Nope}}" >out 2>err || { echo "$c: status"; return 1; }
+		echo "template parsing error: template: :1:2: executing \"\" at <.Nope>: can'"'"'t evaluate field Nope in type $type" >want &&
+		test_cmp want err || { echo "$c"; return 1; }
+		! test -s out || { echo "$c printed"; return 1; }
+	done
+'
+
+test_expect_success 'list row fields are matched as Go does, by their exact name' '
+	test_status 1 berth ps -a --format "{{.Names}} {{.names}}" >out 2>err &&
+	test_grep "at <.names>: can.t evaluate field names in type \*formatter.ContainerContext$" err &&
+	! test -s out &&
+	test_status 1 berth volume ls --format "{{.ID}}" 2>err &&
+	test_grep "can.t evaluate field ID in type \*formatter.volumeContext$" err
+'
+
+test_expect_success 'docker'"'"'s fields still work, and $ is the row too' '
+	berth ps -a --format "{{.Names}}|{{.State}}|{{$.Image}}" >out &&
+	test "$(cat out)" = "fmt1|created|busybox" &&
+	berth volume ls --format "{{.Name}} {{.Driver}}" >out &&
+	test_grep "^fmtvol local$" out &&
+	test_status 1 berth ps -a --format "{{with .Names}}{{$.Nope}}{{end}}" 2>err &&
+	test_grep "at <\$.Nope>: can.t evaluate field Nope in type \*formatter.ContainerContext$" err
+'
+
+# inspect (docker's cli/command/inspect): a template that does not parse is
+# a usage error, 64; one that fails on an object "template parsing error: ...",
+# exit 1, and nothing of that object on stdout.
+INSPECTS="inspect fmt1|container inspect fmt1|image inspect busybox|network inspect fmtnet|volume inspect fmtvol"
+
+test_expect_success 'every inspect -f that does not parse exits 64 with docker'"'"'s message as it is' '
+	echo "template parsing error: template: :1: unclosed action" >want &&
+	echo "$INSPECTS" | tr "|" "\n" >cmds &&
+	while read -r c; do
+		test_status 64 berth $c -f "{{.Id" >out 2>err || { echo "$c: status"; return 1; }
+		test_cmp want err || { echo "$c"; return 1; }
+		! test -s out || { echo "$c printed"; return 1; }
+	done <cmds
+'
+
+test_expect_success 'every inspect -f that fails while running: "template parsing error: ...", exit 1, no partial output' '
+	while read -r c; do
+		case $c in volume*) f=Name col=8 ;; *) f=Id col=6 ;; esac
+		test_status 1 berth $c -f "x{{.$f.Nope}}" >out 2>err || { echo "$c: status"; return 1; }
+		echo "template parsing error: template: :1:$col: executing \"\" at <.$f.Nope>: can'"'"'t evaluate field Nope in type string" >want &&
+		test_cmp want err || { echo "$c"; return 1; }
+		! test -s out || { echo "$c printed"; return 1; }
+	done <cmds
+'
+
 test_done

@@ -99,8 +99,8 @@ test_expect_success 'inspect --format reads the config like docker'"'"'s templat
 	test "$(berth image inspect -f "{{.Os}}/{{.Architecture}}" busybox)" = "linux/$(berth image inspect busybox | json "d[0][\"Architecture\"]")"
 '
 
-test_expect_success 'a broken template is a parsing error, exit 64' '
-	test_status 64 berth images --format "{{.Repository" 2>err &&
+test_expect_success 'a broken template is a parsing error, exit 1 as docker images' '
+	test_status 1 berth images --format "{{.Repository" 2>err &&
 	grep -q "template parsing error" err
 '
 
