@@ -63,6 +63,9 @@ test_expect_success() {
 		test_failures=$((test_failures + 1))
 		echo "not ok $test_count - $desc"
 		printf '%s\n' "$out" | tail -n 30 | sed 's/^/#   /'
+		# also on stderr, which prove shows without -v: a failure in CI
+		# then says why
+		printf '%s\n' "$out" | tail -n 30 | sed "s/^/# $test_count: /" >&2
 	fi
 }
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -42,7 +43,13 @@ static int nft_run(const char *cmds, berr_t *err)
 		return berr_make(err, 0, "cannot initialise libnftables");
 	nft_ctx_buffer_output(ctx);
 	nft_ctx_buffer_error(ctx);
-	rc = nft_run_cmd_from_buffer(ctx, cmds);
+	/* A batch is atomic, so a failed one changed nothing and may run
+	 * again: another CLI's batch at the same moment can make the kernel
+	 * refuse ours for a moment (EBUSY, EAGAIN). */
+	for (int tries = 0; (rc = nft_run_cmd_from_buffer(ctx, cmds)) != 0 && tries < 4; tries++) {
+		struct timespec ts = {0, 5000000L * (tries + 1)};
+		nanosleep(&ts, NULL);
+	}
 	if (rc != 0) {
 		const char *e = nft_ctx_get_error_buffer(ctx);
 		cleanup_free char *msg = xstrdup(e && *e ? e : "unknown error");
@@ -129,7 +136,10 @@ static void forward_delete(const char *bridge)
 			for (size_t j = 0; r[i].args[j]; j++)
 				a[k++] = r[i].args[j];
 			a[k] = NULL;
-			for (int tries = 0; tries < 8 && iptables(a) == 0; tries++)
+			/* 0: one copy removed, try for another; 4: a resource
+			 * problem (iptables-nft meeting a concurrent change),
+			 * try again; anything else: no such rule left. */
+			for (int tries = 0, rc; tries < 8 && ((rc = iptables(a)) == 0 || rc == 4); tries++)
 				;
 		}
 	}
