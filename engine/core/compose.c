@@ -305,6 +305,24 @@ static void progress(const char *kind, const char *name, const char *what)
 	fprintf(stderr, " \u2714 %s %s  %s\n", kind, name, what);
 }
 
+/* A network or volume this project created: its project label says so. */
+static bool owned_by(json_t *labels, const struct compose_project *p)
+{
+	json_t *pl = json_object_get(labels, L_PROJECT);
+	return json_is_string(pl) && strcmp(json_string_value(pl), p->name) == 0;
+}
+
+/* down goes on past a resource it cannot remove, saying which and why. */
+static void report_removal(const char *kind, const char *name, int rc, berr_t *e)
+{
+	if (rc < 0) {
+		fprintf(stderr, " ! %s %s  %s\n", kind, name, (*e)->msg);
+		berr_free(e);
+		return;
+	}
+	progress(kind, name, "Removed");
+}
+
 /* ---- networks and volumes ---- */
 
 static bool service_uses_network(const struct ynode *s, const char *net)
@@ -1249,16 +1267,10 @@ int compose_down(struct berth *b, struct compose_project *p, const struct compos
 	if (network_list(b, &nets, &nn, err) < 0)
 		goto out;
 	for (size_t i = 0; i < nn; i++) {
-		json_t *pl = json_object_get(nets[i]->labels, L_PROJECT);
-		if (!json_is_string(pl) || strcmp(json_string_value(pl), p->name) != 0)
+		if (!owned_by(nets[i]->labels, p))
 			continue;
 		berr_t e = NULL;
-		if (network_remove(b, nets[i]->id, &e) < 0) {
-			fprintf(stderr, " ! Network %s  %s\n", nets[i]->name, e->msg);
-			berr_free(&e);
-			continue;
-		}
-		fprintf(stderr, " ✔ Network %s  Removed\n", nets[i]->name);
+		report_removal("Network", nets[i]->name, network_remove(b, nets[i]->id, &e), &e);
 	}
 	network_list_free(nets, nn);
 	if (o->volumes) {
@@ -1267,16 +1279,10 @@ int compose_down(struct berth *b, struct compose_project *p, const struct compos
 		if (volume_list(b, &vols, &nv, err) < 0)
 			goto out;
 		for (size_t i = 0; i < nv; i++) {
-			json_t *pl = json_object_get(vols[i]->labels, L_PROJECT);
-			if (!json_is_string(pl) || strcmp(json_string_value(pl), p->name) != 0)
+			if (!owned_by(vols[i]->labels, p))
 				continue;
 			berr_t e = NULL;
-			if (volume_remove(b, vols[i]->name, &e) < 0) {
-				fprintf(stderr, " ! Volume %s  %s\n", vols[i]->name, e->msg);
-				berr_free(&e);
-				continue;
-			}
-			fprintf(stderr, " ✔ Volume %s  Removed\n", vols[i]->name);
+			report_removal("Volume", vols[i]->name, volume_remove(b, vols[i]->name, &e), &e);
 		}
 		volume_list_free(vols, nv);
 	}
