@@ -188,6 +188,27 @@ static int convert(struct run_flags *f, struct create_opts *o, berr_t *err)
 	return 0;
 }
 
+/* What run and create share: their flags parsed and made into create
+ * options, IMAGE [COMMAND] [ARG...] taken.  1 to go on; otherwise what
+ * the command returns (0 after --help, -1), with everything freed. */
+static int parse_create(const struct cli_spec *spec, int argc, char **argv, struct run_flags *f,
+			struct cli_args *args, struct create_opts *o, berr_t *err)
+{
+	int rc = cli_parse(spec, argc, argv, args, err);
+	if (rc != 0) {
+		flags_free(f);
+		return rc < 0 ? -1 : 0;
+	}
+	if (convert(f, o, err) < 0) {
+		free(args->argv);
+		flags_free(f);
+		return -1;
+	}
+	o->image = args->argv[0];
+	o->cmd = args->argv + 1;
+	return 1;
+}
+
 int cmd_run(struct berth *b, int argc, char **argv, berr_t *err)
 {
 	struct run_flags f = {0};
@@ -207,17 +228,8 @@ int cmd_run(struct berth *b, int argc, char **argv, berr_t *err)
 	struct container *c = NULL;
 	int rc, code = 0;
 
-	if ((rc = cli_parse(&spec, argc, argv, &args, err)) != 0) {
-		flags_free(&f);
-		return rc < 0 ? -1 : 0;
-	}
-	if (convert(&f, &o, err) < 0) {
-		free(args.argv);
-		flags_free(&f);
-		return -1;
-	}
-	o.image = args.argv[0];
-	o.cmd = args.argv + 1;
+	if ((rc = parse_create(&spec, argc, argv, &f, &args, &o, err)) != 1)
+		return rc;
 	o.nv.check_ports = true; /* a port in use stops run before it creates anything */
 	if (f.tty && f.interactive && !f.detach && !isatty(0)) {
 		/* docker refuses to put a pipe behind a pty. */
@@ -258,17 +270,8 @@ int cmd_create(struct berth *b, int argc, char **argv, berr_t *err)
 	struct container *c = NULL;
 	int rc;
 
-	if ((rc = cli_parse(&spec, argc, argv, &args, err)) != 0) {
-		flags_free(&f);
-		return rc < 0 ? -1 : 0;
-	}
-	if (convert(&f, &o, err) < 0) {
-		free(args.argv);
-		flags_free(&f);
-		return -1;
-	}
-	o.image = args.argv[0];
-	o.cmd = args.argv + 1;
+	if ((rc = parse_create(&spec, argc, argv, &f, &args, &o, err)) != 1)
+		return rc;
 	o.detach = true; /* create never attaches */
 	o.interactive = f.interactive;
 	if (ctr_create(b, &o, true, &c, err) < 0) {
