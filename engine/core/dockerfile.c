@@ -764,6 +764,18 @@ static int lex_dollar(struct lex *L, char **val)
 	return 0;
 }
 
+/* A $-expansion at L->i (on the '$'), its value emitted as the word's. */
+static int emit_dollar(struct lex *L, struct sb *out, bool quoted)
+{
+	cleanup_free char *v = NULL;
+	L->i++;
+	if (lex_dollar(L, &v) < 0)
+		return -1;
+	for (char *p = v; *p; p++)
+		emit_char(L, out, *p, quoted);
+	return 0;
+}
+
 /* Process characters until `stop` (not consumed) or the end. */
 static int lex_until(struct lex *L, struct sb *out, char stop)
 {
@@ -803,12 +815,8 @@ static int lex_until(struct lex *L, struct sb *out, char stop)
 					continue;
 				}
 				if (d == '$') {
-					cleanup_free char *v = NULL;
-					L->i++;
-					if (lex_dollar(L, &v) < 0)
+					if (emit_dollar(L, out, true) < 0)
 						return -1;
-					for (char *p = v; *p; p++)
-						emit_char(L, out, *p, true);
 					continue;
 				}
 				emit_char(L, out, d, true);
@@ -820,12 +828,8 @@ static int lex_until(struct lex *L, struct sb *out, char stop)
 			continue;
 		}
 		if (c == '$') {
-			cleanup_free char *v = NULL;
-			L->i++;
-			if (lex_dollar(L, &v) < 0)
+			if (emit_dollar(L, out, false) < 0)
 				return -1;
-			for (char *p = v; *p; p++)
-				emit_char(L, out, *p, false);
 			continue;
 		}
 		emit_char(L, out, c, false);
